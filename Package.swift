@@ -1,0 +1,104 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "gatewaytape",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gatewaytape", targets: ["gatewaytape"]),
+        .library(name: "GatewayServer", targets: ["GatewayServer"]),
+        .library(name: "GatewayModel", targets: ["GatewayModel"]),
+        .library(name: "GatewayRecording", targets: ["GatewayRecording"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        // Protocol values, payload model, fixtures and the recording sink protocol. No dependencies.
+        .target(name: "GatewayModel", swiftSettings: swiftSettings),
+        // zlib-stream and zstd-stream transport compression.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "GatewayCompression", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        // SQLite recordings: writer, reader, export/import.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .target(name: "GatewayRecording", dependencies: ["GatewayModel", "CSQLite"], swiftSettings: swiftSettings),
+        // The gateway, REST subset and control API on one port.
+        .target(
+            name: "GatewayServer",
+            dependencies: [
+                "GatewayModel",
+                "GatewayCompression",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command line: parses, wires modules together, exits.
+        .executableTarget(
+            name: "gatewaytape",
+            dependencies: [
+                "GatewayServer",
+                "GatewayRecording",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A WebSocket client for tests and benchmarks (raw frames, close codes, compression).
+        .target(
+            name: "GatewayTestClient",
+            dependencies: [
+                "GatewayCompression",
+                "GatewayModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Tests/GatewayTestClient",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatewayServerTests",
+            dependencies: ["GatewayServer", "GatewayModel", "GatewayCompression", "GatewayTestClient"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "GatewayModelTests", dependencies: ["GatewayModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayCompressionTests", dependencies: ["GatewayCompression"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayRecordingTests", dependencies: ["GatewayRecording", "GatewayModel"], swiftSettings: swiftSettings),
+        // Benchmarks (run by hand, see Tools/README.md).
+        .executableTarget(
+            name: "gateway-bench",
+            dependencies: [
+                "GatewayServer",
+                "GatewayTestClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tools/Benchmarks/gateway-bench",
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,61 @@
+extension Recorder {
+    /// Tuning knobs of the writer. The defaults keep the crash window (events recorded but not yet
+    /// committed) near 50 ms at the writer's full rate while costing little throughput.
+    ///
+    /// Backpressure: once more than `highWaterEvents` events (or `highWaterBytes` of payload) are
+    /// recorded but not yet committed, ``Recorder/waitUntilWritable()`` suspends its callers until the
+    /// backlog is back under `lowWaterEvents` and `lowWaterBytes`. `record(_:)` itself never waits and
+    /// never drops, so producers that cannot wait (inbound frames) still get everything written.
+    public struct Options: Sendable, Equatable {
+        /// Backlog (events) above which `waitUntilWritable()` suspends. Default 8,192 (about 50 ms of writing).
+        public var highWaterEvents: Int
+        /// Backlog (events) under which suspended producers resume. Default 4,096.
+        public var lowWaterEvents: Int
+        /// Backlog (payload bytes) above which `waitUntilWritable()` suspends. Default 32 MiB.
+        public var highWaterBytes: Int
+        /// Backlog (payload bytes) under which suspended producers resume. Default 16 MiB.
+        public var lowWaterBytes: Int
+        /// Most rows in one transaction. Default 4,096.
+        public var maxTransactionRows: Int
+        /// Longest time a transaction stays open under load, in nanoseconds. Default 50 ms. When the
+        /// queue runs empty the writer commits at once.
+        public var maxCommitDelayNanoseconds: UInt64
+        /// `PRAGMA wal_autocheckpoint` in pages. Default 8,192 (32 MiB of WAL between checkpoints).
+        public var walAutocheckpointPages: Int
+
+        /// Creates options; every parameter has a default.
+        public init(
+            highWaterEvents: Int = 8192,
+            lowWaterEvents: Int = 4096,
+            highWaterBytes: Int = 32 << 20,
+            lowWaterBytes: Int = 16 << 20,
+            maxTransactionRows: Int = 4096,
+            maxCommitDelayNanoseconds: UInt64 = 50_000_000,
+            walAutocheckpointPages: Int = 8192
+        ) {
+            self.highWaterEvents = max(1, highWaterEvents)
+            self.lowWaterEvents = min(max(0, lowWaterEvents), self.highWaterEvents)
+            self.highWaterBytes = max(1, highWaterBytes)
+            self.lowWaterBytes = min(max(0, lowWaterBytes), self.highWaterBytes)
+            self.maxTransactionRows = max(1, maxTransactionRows)
+            self.maxCommitDelayNanoseconds = maxCommitDelayNanoseconds
+            self.walAutocheckpointPages = max(0, walAutocheckpointPages)
+        }
+    }
+
+    /// Counters for tests, benchmarks and logs.
+    public struct Statistics: Sendable, Equatable {
+        /// Events accepted by `record(_:)`.
+        public var recorded: UInt64
+        /// Events the writer has committed (or, after a write failure, given up on).
+        public var written: UInt64
+        /// Events accepted but not yet committed.
+        public var pending: Int
+        /// Payload bytes accepted but not yet committed.
+        public var pendingBytes: Int
+        /// Events that arrived after `finish()` had drained the queue (not written).
+        public var late: UInt64
+        /// Times `waitUntilWritable()` had to suspend a caller.
+        public var throttled: UInt64
+    }
+}

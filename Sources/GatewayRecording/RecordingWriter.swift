@@ -1,0 +1,258 @@
+import CSQLite
+import GatewayModel
+
+/// The writer side of a `Recorder`: owns the SQLite connection and its prepared statements and runs
+/// the write loop on the recorder's own thread.
+///
+/// Created on the caller's thread (so that opening errors are thrown from `Recorder.init`), then
+/// used only by the writer thread: hence `@unchecked Sendable`.
+final class RecordingWriter: @unchecked Sendable {
+    private let db: SQLiteConnection
+    private let path: String
+    private let startTime: UInt64
+    private let options: Recorder.Options
+
+    private let insertFrame: SQLiteStatement
+    private let upsertSession: SQLiteStatement
+    private let upsertOpened: SQLiteStatement
+    private let upsertIdentified: SQLiteStatement
+    private let upsertClosed: SQLiteStatement
+    private let insertControl: SQLiteStatement
+    private let insertHTTP: SQLiteStatement
+    private let begin: SQLiteStatement
+    private let commit: SQLiteStatement
+
+    /// Opens an existing, empty (or new-format) file, configures WAL, migrates the schema, writes the
+    /// `meta` rows and prepares the statements.
+    init(path: String, startTime: UInt64, options: Recorder.Options, meta: [(String, String)]) throws(SQLiteError) {
+        self.path = path
+        self.startTime = startTime
+        self.options = options
+        let db = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        self.db = db
+        let journalMode = try db.textColumn("PRAGMA journal_mode = WAL").first ?? ""
+        guard journalMode.lowercased() == "wal" else {
+            throw SQLiteError(code: SQLITE_ERROR, message: "cannot switch to WAL mode (journal_mode is \(journalMode))")
+        }
+        try db.execute(
+            """
+            PRAGMA synchronous = NORMAL;
+            PRAGMA busy_timeout = 5000;
+            PRAGMA wal_autocheckpoint = \(options.walAutocheckpointPages);
+            PRAGMA cache_size = -16384;
+            """)
+        try RecordingSchema.migrate(db)
+        let metaStatement = try db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)")
+        for (key, value) in meta {
+            metaStatement.bind(key, at: 1)
+            metaStatement.bind(value, at: 2)
+            try metaStatement.run()
+        }
+        metaStatement.finalize()
+
+        insertFrame = try db.prepare(
+            """
+            INSERT INTO frames(connection_id, session_id, t_ns, direction, op, seq, event, payload, wire_bytes)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            """, persistent: true)
+        upsertSession = try db.prepare(
+            """
+            INSERT INTO sessions(id, name, token_sha256, created_ns) VALUES (?1, ?2, ?3, ?4)
+            ON CONFLICT(id) DO UPDATE SET name = excluded.name, token_sha256 = excluded.token_sha256
+            """, persistent: true)
+        upsertOpened = try db.prepare(
+            """
+            INSERT INTO connections(id, opened_ns, query) VALUES (?1, ?2, ?3)
+            ON CONFLICT(id) DO UPDATE SET opened_ns = excluded.opened_ns, query = excluded.query
+            """, persistent: true)
+        upsertIdentified = try db.prepare(
+            """
+            INSERT INTO connections(id, session_id, gateway_session_id, shard_id, shard_count) VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT(id) DO UPDATE SET session_id = excluded.session_id,
+                gateway_session_id = excluded.gateway_session_id, shard_id = excluded.shard_id,
+                shard_count = excluded.shard_count
+            """, persistent: true)
+        upsertClosed = try db.prepare(
+            """
+            INSERT INTO connections(id, closed_ns, close_code, close_reason, closed_by) VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT(id) DO UPDATE SET closed_ns = excluded.closed_ns, close_code = excluded.close_code,
+                close_reason = excluded.close_reason, closed_by = excluded.closed_by
+            """, persistent: true)
+        insertControl = try db.prepare(
+            "INSERT INTO controls(session_id, t_ns, action, args) VALUES (?1, ?2, ?3, ?4)", persistent: true)
+        insertHTTP = try db.prepare(
+            """
+            INSERT INTO http(session_id, t_ns, method, path, status, request, response)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            """, persistent: true)
+        begin = try db.prepare("BEGIN", persistent: true)
+        commit = try db.prepare("COMMIT", persistent: true)
+    }
+
+    /// Nanoseconds since the recording started (negative for an event stamped before it).
+    @inline(__always)
+    private func offset(_ t: UInt64) -> Int64 {
+        Int64(bitPattern: t &- startTime)
+    }
+
+    // MARK: The loop
+
+    /// Runs until the queue is closed and drained, then checkpoints and closes the database.
+    func run(queue: RecorderQueue) {
+        var batch: [RecordEvent] = []
+        batch.reserveCapacity(options.maxTransactionRows)
+        var inTransaction = false
+        var transactionRows = 0
+        var transactionBytes = 0
+        var transactionStart: UInt64 = 0
+        let maxRows = options.maxTransactionRows
+        let maxDelay = options.maxCommitDelayNanoseconds
+
+        func finishTransaction() {
+            if inTransaction {
+                do throws(SQLiteError) {
+                    try commit.run()
+                } catch {
+                    queue.noteFailure(.writing(path, error))
+                    try? db.execute("ROLLBACK")
+                }
+                inTransaction = false
+            }
+            if transactionRows > 0 {
+                queue.didWrite(events: transactionRows, bytes: transactionBytes)
+            }
+            transactionRows = 0
+            transactionBytes = 0
+        }
+
+        loop: while true {
+            switch queue.take(into: &batch, canSleep: !inTransaction) {
+            case .batch:
+                for event in batch {
+                    if !inTransaction {
+                        do throws(SQLiteError) {
+                            try begin.run()
+                            inTransaction = true
+                        } catch {
+                            queue.noteFailure(.writing(path, error))
+                        }
+                        transactionStart = MonotonicClock.now()
+                    }
+                    do throws(SQLiteError) {
+                        try insert(event)
+                    } catch {
+                        queue.noteFailure(.writing(path, error))
+                    }
+                    transactionRows += 1
+                    transactionBytes += RecorderQueue.weight(of: event)
+                    if transactionRows >= maxRows
+                        || (transactionRows & 63 == 0 && MonotonicClock.now() &- transactionStart >= maxDelay)
+                    {
+                        finishTransaction()
+                    }
+                }
+                batch.removeAll(keepingCapacity: true)
+            case .empty:
+                finishTransaction()
+            case .sleep:
+                queue.sleep()
+            case .finish:
+                break loop
+            }
+        }
+        finishTransaction()
+        close(queue: queue)
+    }
+
+    private func close(queue: RecorderQueue) {
+        for statement in [
+            insertFrame, upsertSession, upsertOpened, upsertIdentified, upsertClosed, insertControl, insertHTTP, begin,
+            commit,
+        ] {
+            statement.finalize()
+        }
+        do throws(SQLiteError) {
+            try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        } catch {
+            queue.noteFailure(.writing(path, error))
+        }
+        db.close()
+        queue.didClose()
+    }
+
+    // MARK: Inserts
+
+    @inline(__always)
+    private func insert(_ event: RecordEvent) throws(SQLiteError) {
+        switch event {
+        case .frame(let frame):
+            let statement = insertFrame
+            statement.bind(frame.connectionID, at: 1)
+            statement.bind(frame.sessionID, at: 2)
+            statement.bind(offset(frame.t), at: 3)
+            statement.bind(frame.direction.rawValue, at: 4)
+            statement.bind(frame.op, at: 5)
+            statement.bind(frame.seq, at: 6)
+            statement.bind(frame.event, at: 7)
+            statement.bind(frame.wireBytes, at: 9)
+            // The payload is bound without a copy, so the statement runs inside the closure.
+            let failure = frame.payload.withUnsafeBytes { bytes -> SQLiteError? in
+                statement.bindTextNoCopy(bytes, at: 8)
+                defer { statement.bindNull(at: 8) }
+                do throws(SQLiteError) {
+                    try statement.run()
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            if let failure { throw failure }
+        case .session(let session):
+            let statement = upsertSession
+            statement.bind(session.id, at: 1)
+            statement.bind(session.name, at: 2)
+            statement.bind(session.tokenSHA256, at: 3)
+            statement.bind(offset(session.t), at: 4)
+            try statement.run()
+        case .connectionOpened(let opened):
+            let statement = upsertOpened
+            statement.bind(opened.connectionID, at: 1)
+            statement.bind(offset(opened.t), at: 2)
+            statement.bind(opened.query, at: 3)
+            try statement.run()
+        case .connectionIdentified(let identified):
+            let statement = upsertIdentified
+            statement.bind(identified.connectionID, at: 1)
+            statement.bind(identified.sessionID, at: 2)
+            statement.bind(identified.gatewaySessionID, at: 3)
+            statement.bind(identified.shardID, at: 4)
+            statement.bind(identified.shardCount, at: 5)
+            try statement.run()
+        case .connectionClosed(let closed):
+            let statement = upsertClosed
+            statement.bind(closed.connectionID, at: 1)
+            statement.bind(offset(closed.t), at: 2)
+            statement.bind(closed.code, at: 3)
+            statement.bind(closed.reason, at: 4)
+            statement.bind(closed.closedBy.rawValue, at: 5)
+            try statement.run()
+        case .control(let control):
+            let statement = insertControl
+            statement.bind(control.sessionID, at: 1)
+            statement.bind(offset(control.t), at: 2)
+            statement.bind(control.action, at: 3)
+            statement.bind(control.args, at: 4)
+            try statement.run()
+        case .http(let http):
+            let statement = insertHTTP
+            statement.bind(http.sessionID, at: 1)
+            statement.bind(offset(http.t), at: 2)
+            statement.bind(http.method, at: 3)
+            statement.bind(http.path, at: 4)
+            statement.bind(http.status, at: 5)
+            statement.bind(http.request, at: 6)
+            statement.bind(http.response, at: 7)
+            try statement.run()
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import GatewayCompression
+import GatewayModel
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+
+/// The server's child channel: HTTP/1.1 for REST and control (Hummingbird's router), and for any
+/// non-`/api` path an upgrade to a raw-frame gateway connection (SwiftNIO's WebSocket codec and our
+/// own handler, so close codes, pings and TCP drops stay visible and controllable).
+struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
+    enum UpgradeResult: Sendable {
+        case gateway(any Channel)
+        case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+    }
+
+    struct Value: ServerChildChannelValue {
+        let upgradeResult: EventLoopFuture<UpgradeResult>
+        let channel: any Channel
+    }
+
+    let responder: HTTPChannelHandler.Responder
+    let state: GatewayState
+
+    init(responder: @escaping HTTPChannelHandler.Responder, state: GatewayState) {
+        self.state = state
+        self.responder = Self.closingWhenUpgradeArrivesLate(responder)
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let state = self.state
+        return channel.eventLoop.makeCompletedFuture {
+            let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
+                maxFrameSize: 1 << 20,
+                enableAutomaticErrorHandling: false,
+                shouldUpgrade: { channel, head in
+                    let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
+                    let isAPI = path == "/api" || path.hasPrefix("/api/")
+                    return channel.eventLoop.makeSucceededFuture(isAPI ? nil : HTTPHeaders())
+                },
+                upgradePipelineHandler: { channel, head in
+                    channel.eventLoop.makeCompletedFuture {
+                        let handler = Self.makeConnectionHandler(state: state, channel: channel, head: head)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                        return UpgradeResult.gateway(channel)
+                    }
+                }
+            )
+            let serverUpgrade = NIOTypedHTTPServerUpgradeConfiguration(
+                upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                        let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                            wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                        return .notUpgraded(asyncChannel)
+                    }
+                }
+            )
+            var configuration = NIOUpgradableHTTPServerPipelineConfiguration<UpgradeResult>(upgradeConfiguration: serverUpgrade)
+            configuration.enablePipelining = false
+            configuration.enableErrorHandling = false
+            configuration.enableResponseHeaderValidation = false
+            let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            return Value(upgradeResult: result, channel: channel)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.upgradeResult.get() {
+            case .gateway(let channel):
+                try? await channel.closeFuture.get()
+            case .notUpgraded(let http):
+                await handleHTTP(asyncChannel: http, logger: logger)
+            }
+        } catch {
+            logger.debug("connection setup failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Builds the gateway handler for an upgraded connection from the request's URL.
+    static func makeConnectionHandler(state: GatewayState, channel: any Channel, head: HTTPRequestHead) -> GatewayConnectionHandler {
+        let parts = head.uri.split(separator: "?", maxSplits: 1)
+        let query = parts.count > 1 ? String(parts[1]) : ""
+        let parameters = GatewayQuery(query)
+        var refusal: GatewayCloseCode?
+        var compressor: MessageCompressor?
+        if let version = parameters.version, version != "10", version != "9" {
+            refusal = .invalidAPIVersion
+        } else if let encoding = parameters.encoding, encoding != "json" {
+            refusal = .decodeError
+        } else if let compression = parameters.compress.flatMap(TransportCompression.init(rawValue:)) {
+            do { compressor = try MessageCompressor(compression) } catch { refusal = .unknownError }
+        }
+        let host = head.headers["Host"].first ?? "\(state.configuration.host):\(state.configuration.port)"
+        let handle = ConnectionHandle(
+            id: state.registry.nextConnectionID(), eventLoop: channel.eventLoop, query: query,
+            compression: compressor?.compression.rawValue)
+        return GatewayConnectionHandler(
+            state: state, handle: handle, gatewayURL: "ws://\(host)", compressor: compressor, refusal: refusal)
+    }
+
+    /// NIO upgrades only on a connection's first request. A client that reuses a keep-alive REST
+    /// connection for the gateway gets a redirect to the same URL on a fresh connection.
+    static func closingWhenUpgradeArrivesLate(_ responder: @escaping HTTPChannelHandler.Responder) -> HTTPChannelHandler.Responder {
+        struct RedirectClose: Error {}
+        return { request, writer, channel in
+            if request.headers[.upgrade]?.lowercased() == "websocket", !request.uri.path.hasPrefix("/api") {
+                var location = request.uri.path
+                if let query = request.uri.query { location += "?" + query }
+                try await writer.writeResponse(HTTPResponse(status: .temporaryRedirect, headerFields: [.connection: "close", .location: location]))
+                throw RedirectClose()
+            }
+            try await responder(request, writer, channel)
+        }
+    }
+}
+
+/// The gateway URL's query parameters.
+struct GatewayQuery {
+    var version: String?
+    var encoding: String?
+    var compress: String?
+
+    init(_ query: String) {
+        for pair in query.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            let value = kv.count > 1 ? kv[1] : ""
+            switch kv[0] {
+            case "v": version = value
+            case "encoding": encoding = value
+            case "compress": compress = value
+            default: break
+            }
+        }
+    }
+}

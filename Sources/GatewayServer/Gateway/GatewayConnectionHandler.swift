@@ -1,0 +1,335 @@
+import GatewayCompression
+import GatewayModel
+import NIOCore
+import NIOWebSocket
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One gateway connection on its event loop: reads raw WebSocket frames (so close codes, pings and
+/// fragments are all seen), runs the protocol, writes frames from the outbox and reports every
+/// frame to the recording sink.
+final class GatewayConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    /// Client payloads over this size close with 4002.
+    static let maxPayloadSize = 4_096
+    static let rateLimitCount = 120
+    static let rateLimitWindow: UInt64 = 60_000_000_000
+
+    let state: GatewayState
+    let handle: ConnectionHandle
+    /// The gateway URL clients reach this server by, e.g. `ws://127.0.0.1:8765`.
+    let gatewayURL: String
+    private let compressor: MessageCompressor?
+    /// A refusal decided from the URL (bad `v`, unknown encoding): close right after the upgrade.
+    private let refusal: GatewayCloseCode?
+
+    private var context: ChannelHandlerContext?
+    private var fragments: ByteBuffer?
+    private(set) var botSession: BotSession?
+    private(set) var gatewaySession: GatewaySession?
+    private var heartbeatIntervalNanoseconds: UInt64 = 0
+    private var lastHeartbeat: UInt64 = 0
+    private var heartbeatCheck: Scheduled<Void>?
+    private var commandTimes = CircularBuffer<UInt64>(initialCapacity: 16)
+    private var closeRecorded = false
+    private var closing = false
+
+    init(state: GatewayState, handle: ConnectionHandle, gatewayURL: String, compressor: MessageCompressor?, refusal: GatewayCloseCode?) {
+        self.state = state
+        self.handle = handle
+        self.gatewayURL = gatewayURL
+        self.compressor = compressor
+        self.refusal = refusal
+    }
+
+    // MARK: Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        handle.bind(self)
+        state.registry.add(handle)
+        state.sink?.record(.connectionOpened(ConnectionOpenedRecord(connectionID: handle.id, query: handle.query, t: MonotonicClock.now())))
+        if let refusal {
+            close(code: refusal, reason: refusal.reason, endsSession: true)
+            return
+        }
+        let interval = state.heartbeatInterval
+        heartbeatIntervalNanoseconds = UInt64(interval) * 1_000_000
+        lastHeartbeat = MonotonicClock.now()
+        sendCommand(.hello, data: #"{"heartbeat_interval":\#(interval)}"#)
+        context.flush()
+        scheduleHeartbeatCheck()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !closeRecorded {
+            // The TCP connection ended with no close frame.
+            recordClose(code: nil, reason: nil, by: .drop, endsSession: false)
+        }
+        finish()
+        context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        handle.setChannelWritable(context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Malformed WebSocket framing (e.g. an oversized or unmasked frame) is a decode error.
+        if !closing, error is NIOWebSocketError {
+            close(code: .decodeError, reason: "Decode error.", endsSession: false)
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    private func finish() {
+        heartbeatCheck?.cancel()
+        heartbeatCheck = nil
+        handle.markClosed()
+        handle.bind(nil)
+        state.registry.remove(handle)
+        context = nil
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        guard !closing else { return }
+        switch frame.opcode {
+        case .text, .binary:
+            if frame.fin {
+                receiveMessage(frame.unmaskedData)
+            } else {
+                fragments = frame.unmaskedData
+            }
+        case .continuation:
+            guard var buffer = fragments else { return close(code: .decodeError, reason: "Decode error.", endsSession: false) }
+            var data = frame.unmaskedData
+            buffer.writeBuffer(&data)
+            if buffer.readableBytes > Self.maxPayloadSize {
+                fragments = nil
+                receiveMessage(buffer)
+            } else if frame.fin {
+                fragments = nil
+                receiveMessage(buffer)
+            } else {
+                fragments = buffer
+            }
+        case .ping:
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            receiveClose(frame)
+        default:
+            break
+        }
+    }
+
+    private func receiveClose(_ frame: WebSocketFrame) {
+        var data = frame.unmaskedData
+        let code = data.readInteger(as: UInt16.self)
+        let reason = data.readString(length: data.readableBytes)
+        let closeCode = code.map(GatewayCloseCode.init(rawValue:))
+        // 1000 and 1001 end the gateway session; any other code (or none) keeps it resumable.
+        let ends = closeCode.map { !$0.clientCloseKeepsSession } ?? false
+        recordClose(code: code.map(Int.init), reason: reason, by: .client, endsSession: ends)
+        closing = true
+        guard let context else { return }
+        var echo = context.channel.allocator.buffer(capacity: 2)
+        if let code { echo.writeInteger(code) }
+        let reply = WebSocketFrame(fin: true, opcode: .connectionClose, data: echo)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    private func receiveMessage(_ message: ByteBuffer) {
+        let bytes = Array(message.readableBytesView)
+        let parsed = try? JSONValue(parsing: bytes)
+        let op = parsed?["op"]?.int64Value.map { Int($0) }
+        if let sink = state.sink {
+            let payload = Redaction.redactTokenFields(in: bytes)
+            sink.record(.frame(FrameRecord(
+                connectionID: handle.id, sessionID: botSession?.id, t: MonotonicClock.now(), direction: .inbound,
+                op: op, seq: nil, event: nil, payload: payload, wireBytes: message.readableBytes)))
+        }
+        guard bytes.count <= Self.maxPayloadSize else {
+            return close(code: .decodeError, reason: "Decode error: payload over 4096 bytes.", endsSession: false)
+        }
+        guard let parsed, case .object = parsed, let op else {
+            return close(code: .decodeError, reason: "Decode error.", endsSession: false)
+        }
+        if state.configuration.rateLimit, isRateLimited() {
+            return close(code: .rateLimited, reason: "Rate limited.", endsSession: false)
+        }
+        let opcode = GatewayOpcode(rawValue: op)
+        guard GatewayOpcode.clientOpcodes.contains(opcode) else {
+            return close(code: .unknownOpcode, reason: "Unknown opcode.", endsSession: false)
+        }
+        let data = parsed["d"] ?? .null
+        if gatewaySession == nil, opcode != .heartbeat, opcode != .identify, opcode != .resume {
+            return close(code: .notAuthenticated, reason: "Not authenticated.", endsSession: false)
+        }
+        switch opcode {
+        case .heartbeat: receiveHeartbeat()
+        case .identify: receiveIdentify(data)
+        case .resume: receiveResume(data)
+        case .requestGuildMembers: receiveRequestGuildMembers(data)
+        case .voiceStateUpdate: receiveVoiceStateUpdate(data)
+        default: break  // op 3, 31, 43: accepted and recorded.
+        }
+        context?.flush()
+    }
+
+    private func isRateLimited() -> Bool {
+        let now = MonotonicClock.now()
+        while let first = commandTimes.first, now &- first >= Self.rateLimitWindow { commandTimes.removeFirst() }
+        guard commandTimes.count < Self.rateLimitCount else { return true }
+        commandTimes.append(now)
+        return false
+    }
+
+    // MARK: Heartbeats
+
+    private func receiveHeartbeat() {
+        lastHeartbeat = MonotonicClock.now()
+        if botSession?.stopsHeartbeatAcks != true {
+            sendCommand(.heartbeatACK, data: "null")
+        }
+    }
+
+    /// No heartbeat for 1.5 × the interval closes with 4009 (the session is then not resumable).
+    private func scheduleHeartbeatCheck() {
+        guard let context else { return }
+        let deadline = lastHeartbeat &+ heartbeatIntervalNanoseconds &+ heartbeatIntervalNanoseconds / 2
+        let now = MonotonicClock.now()
+        let delay = deadline > now ? deadline - now : 0
+        heartbeatCheck = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(delay))) { [self] in
+            guard !closing else { return }
+            let now = MonotonicClock.now()
+            if now &- lastHeartbeat >= heartbeatIntervalNanoseconds &+ heartbeatIntervalNanoseconds / 2 {
+                close(code: .sessionTimedOut, reason: "Session timed out.", endsSession: true)
+            } else {
+                scheduleHeartbeatCheck()
+            }
+        }
+    }
+
+    // MARK: Outbound
+
+    /// Writes queued items in order (called by the outbox on this event loop).
+    func write(_ items: [OutboundItem]) {
+        guard let context, !closing else { return }
+        for item in items {
+            guard !closing else { break }
+            switch item {
+            case .dispatch(let seq, let event, let data):
+                var buffer = context.channel.allocator.buffer(capacity: data.readableBytes + 64)
+                GatewayFrame.dispatch(seq: seq, event: event, data: data, into: &buffer)
+                writeJSON(buffer, op: GatewayOpcode.dispatch.rawValue, seq: seq, event: event)
+            case .command(let op, let data):
+                sendCommand(op, data: data)
+            case .close(let code, let reason, let endsSession):
+                close(code: code, reason: reason, endsSession: endsSession)
+            case .drop:
+                drop()
+            }
+        }
+        context.flush()
+    }
+
+    func sendCommand(_ op: GatewayOpcode, data: String) {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: data.utf8.count + 40)
+        GatewayFrame.command(op: op, data: data, into: &buffer)
+        writeJSON(buffer, op: op.rawValue, seq: nil, event: nil)
+    }
+
+    private func writeJSON(_ json: ByteBuffer, op: Int, seq: Int64?, event: String?) {
+        guard let context else { return }
+        let frame: WebSocketFrame
+        if let compressor {
+            do {
+                let compressed = try json.withUnsafeReadableBytes { raw in
+                    try compressor.compress(raw) { out in
+                        var buffer = context.channel.allocator.buffer(capacity: out.count)
+                        buffer.writeBytes(out)
+                        return buffer
+                    }
+                }
+                frame = WebSocketFrame(fin: true, opcode: .binary, data: compressed)
+            } catch {
+                return close(code: .unknownError, reason: "Compression failed.", endsSession: false)
+            }
+        } else {
+            frame = WebSocketFrame(fin: true, opcode: .text, data: json)
+        }
+        if let sink = state.sink {
+            var payload = Array(json.readableBytesView)
+            if event == "INTERACTION_CREATE" || event == "VOICE_SERVER_UPDATE" {
+                payload = Redaction.redactTokenFields(in: payload)
+            }
+            sink.record(.frame(FrameRecord(
+                connectionID: handle.id, sessionID: botSession?.id, t: MonotonicClock.now(), direction: .outbound,
+                op: op, seq: seq, event: event, payload: payload, wireBytes: frame.data.readableBytes)))
+        }
+        context.write(wrapOutboundOut(frame), promise: nil)
+    }
+
+    // MARK: Closing
+
+    /// Sends a close frame with `code`, then closes the socket.
+    func close(code: GatewayCloseCode, reason: String, endsSession: Bool) {
+        guard let context, !closing else { return }
+        closing = true
+        recordClose(code: Int(code.rawValue), reason: reason, by: .server, endsSession: endsSession || code.serverCloseEndsSession)
+        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+        data.writeInteger(code.rawValue)
+        data.writeString(String(reason.utf8.prefix(123)) ?? "")
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    /// Cuts the TCP connection with no close frame.
+    private func drop() {
+        guard let context, !closing else { return }
+        closing = true
+        recordClose(code: nil, reason: "dropped by server", by: .drop, endsSession: false)
+        // SO_LINGER 0 turns close() into a reset: the client sees the connection cut, not closed.
+        guard let socket = context.channel as? any SocketOptionProvider else { return context.close(promise: nil) }
+        let channel = context.channel
+        socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    private func recordClose(code: Int?, reason: String?, by side: ClosedBy, endsSession: Bool) {
+        guard !closeRecorded else { return }
+        closeRecorded = true
+        gatewaySession?.detach(handle, endsSession: endsSession, now: MonotonicClock.now())
+        state.sink?.record(.connectionClosed(ConnectionClosedRecord(
+            connectionID: handle.id, code: code, reason: reason, closedBy: side, t: MonotonicClock.now())))
+    }
+
+    // MARK: Identify and resume (see GatewayConnectionHandler+Commands.swift)
+
+    func attach(botSession: BotSession, gatewaySession: GatewaySession) {
+        self.botSession = botSession
+        self.gatewaySession = gatewaySession
+        handle.updateInfo { info in
+            info.sessionID = botSession.id
+            info.gatewaySessionID = gatewaySession.id
+            info.shard = gatewaySession.shard.map { [$0.id, $0.count] }
+            info.intents = gatewaySession.intents.rawValue
+            info.identified = true
+        }
+        state.sink?.record(.connectionIdentified(ConnectionIdentifiedRecord(
+            connectionID: handle.id, sessionID: botSession.id, gatewaySessionID: gatewaySession.id,
+            shardID: gatewaySession.shard?.id, shardCount: gatewaySession.shard?.count)))
+    }
+}

@@ -1,0 +1,56 @@
+import GatewayModel
+import NIOCore
+
+/// Builds the JSON text of server → client frames. Every frame has all four keys `op`, `d`, `s`, `t`.
+///
+/// A dispatch's `d` is serialised once (by the caller) and spliced here, so sending one event to many
+/// connections never re-encodes JSON.
+enum GatewayFrame {
+    /// `{"op":0,"s":SEQ,"t":"EVENT","d":DATA}`
+    static func dispatch(seq: Int64, event: String, data: ByteBuffer, into buffer: inout ByteBuffer) {
+        buffer.reserveCapacity(minimumWritableBytes: data.readableBytes + event.utf8.count + 40)
+        buffer.writeStaticString(#"{"op":0,"s":"#)
+        buffer.writeString(String(seq))
+        buffer.writeStaticString(#","t":""#)
+        buffer.writeString(event)
+        buffer.writeStaticString(#"","d":"#)
+        buffer.writeImmutableBuffer(data)
+        buffer.writeStaticString("}")
+    }
+
+    /// A non-dispatch frame: `{"op":OP,"d":DATA,"s":null,"t":null}` where `data` is JSON text.
+    static func command(op: GatewayOpcode, data: String, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(#"{"op":"#)
+        buffer.writeString(String(op.rawValue))
+        buffer.writeStaticString(#","d":"#)
+        buffer.writeString(data)
+        buffer.writeStaticString(#","s":null,"t":null}"#)
+    }
+}
+
+/// A dispatch's `d` as JSON bytes, with the parsed value when the caller had it (or once it was
+/// needed for intent checks and content stripping).
+public struct DispatchPayload: Sendable {
+    /// The JSON text of `d`.
+    public let bytes: ByteBuffer
+    /// The parsed value, when known.
+    public let value: JSONValue?
+
+    /// A payload from a JSON value (encoded once, here).
+    public init(_ value: JSONValue) {
+        self.value = value
+        self.bytes = ByteBuffer(bytes: value.jsonBytes)
+    }
+
+    /// A payload from JSON text that is sent as is (parsed only if intent filtering needs it).
+    public init(jsonBytes: ByteBuffer) {
+        self.bytes = jsonBytes
+        self.value = nil
+    }
+
+    /// The parsed value (parses the bytes when it was not given).
+    func parsed() -> JSONValue? {
+        if let value { return value }
+        return try? JSONValue(parsing: bytes.readableBytesView)
+    }
+}

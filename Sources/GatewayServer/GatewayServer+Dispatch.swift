@@ -1,0 +1,153 @@
+import GatewayModel
+import NIOCore
+
+/// Sending events and faults to a session's connections.
+extension GatewayServer {
+    /// Dispatches an event to every gateway session of a session that should get it: intent
+    /// filtering (MESSAGE_CONTENT strips `content`, `embeds`, `attachments`, `components`), shard
+    /// routing by `(guild_id >> 22) % shard_count` (DMs to shard 0). Resumable sessions without a
+    /// connection keep the event for RESUME.
+    /// - Parameters:
+    ///   - sessionID: the session.
+    ///   - event: the dispatch name, e.g. `MESSAGE_CREATE`.
+    ///   - data: the event's `d`.
+    ///   - guildID: the guild for routing; read from `data.guild_id` when `nil`.
+    /// - Returns: how many open connections it was sent to.
+    @discardableResult
+    public func dispatchToSession(_ sessionID: String, event: String, data: JSONValue, guildID: String? = nil) -> Int {
+        dispatchToSession(sessionID, event: event, payload: DispatchPayload(data), guildID: guildID)
+    }
+
+    /// Dispatches pre-encoded JSON (`payload.bytes` is sent as is); see `dispatchToSession(_:event:data:guildID:)`.
+    /// Give `guildID` for guild events so routing needs no parsing.
+    @discardableResult
+    public func dispatchToSession(_ sessionID: String, event: String, payload: DispatchPayload, guildID: String? = nil) -> Int {
+        guard let session = state.registry.session(id: sessionID) else { return 0 }
+        var parsed = payload.value
+        var didParse = parsed != nil
+        func value() -> JSONValue? {
+            if !didParse { parsed = payload.parsed(); didParse = true }
+            return parsed
+        }
+        let guild: UInt64? = guildID.flatMap { UInt64($0) } ?? value()?["guild_id"]?.snowflake
+        let required = GatewayIntents.required(forEvent: event, inGuild: guild != nil)
+        let isMessage = event == "MESSAGE_CREATE" || event == "MESSAGE_UPDATE"
+        var stripped: ByteBuffer?
+        var delivered = 0
+        for gateway in session.gatewaySessions {
+            guard gateway.ownsGuild(guild) else { continue }
+            if let required, !gateway.intents.contains(required) {
+                // GUILD_MEMBER_UPDATE for the bot itself is always sent.
+                let isSelf = event == "GUILD_MEMBER_UPDATE" && value()?["user"]?["id"]?.stringValue == session.fixture.botUserID
+                if !isSelf { continue }
+            }
+            var data = payload.bytes
+            if isMessage, guild != nil, !gateway.intents.contains(.messageContent), let message = value() {
+                if stripped == nil {
+                    stripped = ByteBuffer(bytes: Payloads.strippingContent(message, botUserID: session.fixture.botUserID).jsonBytes)
+                }
+                data = stripped!
+            }
+            if gateway.deliver(event: event, data: data) { delivered += 1 }
+        }
+        state.recordControl(sessionID: sessionID, action: "dispatch", args: ["event": .string(event), "guild_id": guild.map { .string(String($0)) } ?? .null])
+        return delivered
+    }
+
+    /// Suspends while any open connection of the session has a full outbox or a socket that is not
+    /// writable, so a producer sending as fast as it can (replay at full speed, benchmarks) runs at
+    /// the speed of the slowest client instead of queueing without bound.
+    public func waitForCapacity(_ sessionID: String) async {
+        guard let session = state.registry.session(id: sessionID) else { return }
+        for gateway in session.gatewaySessions {
+            await gateway.connection?.waitForCapacity()
+        }
+    }
+
+    /// Closes a session's open connections with a close code.
+    /// 4007, 4009 and the fatal codes (4004, 4010–4014) end the gateway session; others leave it resumable.
+    /// - Returns: how many connections were closed.
+    @discardableResult
+    public func disconnectSession(_ sessionID: String, closeCode: UInt16, reason: String? = nil) -> Int {
+        let code = GatewayCloseCode(rawValue: closeCode)
+        state.recordControl(sessionID: sessionID, action: "disconnect", args: ["code": .int(Int64(closeCode)), "reason": reason.map { .string($0) } ?? .null])
+        return send(to: sessionID, .close(code: code, reason: reason ?? code.reason, endsSession: code.serverCloseEndsSession))
+    }
+
+    /// Invalidates a session's gateway sessions: open connections keep working, but the next RESUME
+    /// is answered with op 9 `d: false`.
+    /// - Returns: whether the session exists.
+    @discardableResult
+    public func invalidateSession(_ sessionID: String) -> Bool {
+        guard let session = state.registry.session(id: sessionID) else { return false }
+        state.recordControl(sessionID: sessionID, action: "invalidate")
+        for gateway in session.gatewaySessions { gateway.invalidate() }
+        return true
+    }
+
+    /// Stops (or resumes) acknowledging heartbeats: the connection becomes a zombie.
+    /// - Returns: whether the session exists.
+    @discardableResult
+    public func setStopHeartbeatAcks(_ sessionID: String, stop: Bool = true) -> Bool {
+        guard let session = state.registry.session(id: sessionID) else { return false }
+        state.recordControl(sessionID: sessionID, action: "stop_acks", args: ["stop": .bool(stop)])
+        session.setStopHeartbeatAcks(stop)
+        return true
+    }
+
+    /// The fault flags set on a session, or `nil` when none is (or the session is unknown).
+    public func controlFlags(for sessionID: String) -> ControlFlags? {
+        state.registry.session(id: sessionID)?.controlFlags
+    }
+
+    /// Clears a session's fault flags (heartbeats are acknowledged again).
+    /// - Returns: whether the session exists.
+    @discardableResult
+    public func clearControlFlags(_ sessionID: String) -> Bool {
+        guard let session = state.registry.session(id: sessionID) else { return false }
+        state.recordControl(sessionID: sessionID, action: "stop_acks", args: ["stop": false, "cleared": true])
+        session.clearControlFlags()
+        return true
+    }
+
+    /// Sends op 7 RECONNECT to the session's open connections. Returns how many got it.
+    @discardableResult
+    public func sendReconnect(_ sessionID: String) -> Int {
+        state.recordControl(sessionID: sessionID, action: "reconnect")
+        return send(to: sessionID, .command(op: .reconnect, data: "null"))
+    }
+
+    /// Sends op 9 INVALID_SESSION. With `resumable: false` the gateway sessions are invalidated too.
+    @discardableResult
+    public func sendInvalidSession(_ sessionID: String, resumable: Bool) -> Int {
+        state.recordControl(sessionID: sessionID, action: "invalid_session", args: ["resumable": .bool(resumable)])
+        if !resumable { state.registry.session(id: sessionID)?.gatewaySessions.forEach { $0.invalidate() } }
+        return send(to: sessionID, .command(op: .invalidSession, data: resumable ? "true" : "false"))
+    }
+
+    /// Sends op 1 HEARTBEAT: the client must heartbeat at once. Returns how many got it.
+    @discardableResult
+    public func requestHeartbeat(_ sessionID: String) -> Int {
+        state.recordControl(sessionID: sessionID, action: "heartbeat_request")
+        return send(to: sessionID, .command(op: .heartbeat, data: "null"))
+    }
+
+    /// Cuts the session's TCP connections with no close frame (the client sees 1006); the gateway
+    /// sessions stay resumable. Returns how many were cut.
+    @discardableResult
+    public func dropConnections(_ sessionID: String) -> Int {
+        state.recordControl(sessionID: sessionID, action: "drop")
+        return send(to: sessionID, .drop)
+    }
+
+    private func send(to sessionID: String, _ item: OutboundItem) -> Int {
+        guard let session = state.registry.session(id: sessionID) else { return 0 }
+        var count = 0
+        for gateway in session.gatewaySessions {
+            guard let connection = gateway.connection, !connection.isClosed else { continue }
+            connection.enqueue(item)
+            count += 1
+        }
+        return count
+    }
+}

@@ -1,0 +1,27 @@
+import GatewayModel
+import Synchronization
+
+/// The state every connection and HTTP handler of one server shares.
+final class GatewayState: Sendable {
+    let configuration: GatewayServerConfiguration
+    let registry: SessionRegistry
+    var sink: (any RecordingSink)? { configuration.recordingSink }
+    private let interval: Atomic<Int>
+
+    init(configuration: GatewayServerConfiguration) {
+        self.configuration = configuration
+        self.registry = SessionRegistry(sink: configuration.recordingSink)
+        self.interval = Atomic(configuration.heartbeatInterval)
+    }
+
+    /// HELLO's interval (ms) for new connections.
+    var heartbeatInterval: Int {
+        get { interval.load(ordering: .relaxed) }
+        set { interval.store(newValue, ordering: .relaxed) }
+    }
+
+    /// Reports a control or fault action to the recorder.
+    func recordControl(sessionID: String?, action: String, args: JSONValue = [:]) {
+        sink?.record(.control(ControlRecord(sessionID: sessionID, action: action, args: args.jsonString, t: MonotonicClock.now())))
+    }
+}

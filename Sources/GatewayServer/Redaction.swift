@@ -1,0 +1,73 @@
+import Crypto
+
+/// Token redaction as SPEC §7 says: a token becomes `"redacted:" + first 12 hex of its SHA-256`
+/// before anything reaches a recording.
+enum Redaction {
+    /// Hex SHA-256 of a text.
+    static func sha256Hex(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// `redacted:` + the first 12 hex of the token's SHA-256.
+    static func redact(_ token: String) -> String { "redacted:" + sha256Hex(token).prefix(12) }
+
+    private static let tokenKey = Array(#""token""#.utf8)
+
+    /// Replaces the string value of every `"token"` key in JSON text with its redaction, leaving every
+    /// other byte as it was (works on text that does not parse, too).
+    static func redactTokenFields(in bytes: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        var copied = 0
+        var index = 0
+        while let keyStart = find(tokenKey, in: bytes, from: index) {
+            var cursor = skipWhitespace(in: bytes, from: keyStart + tokenKey.count)
+            guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: ":") else {
+                index = keyStart + tokenKey.count
+                continue
+            }
+            cursor = skipWhitespace(in: bytes, from: cursor + 1)
+            guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "\"") else {
+                index = keyStart + tokenKey.count
+                continue
+            }
+            let valueStart = cursor + 1
+            var valueEnd = valueStart
+            while valueEnd < bytes.count, bytes[valueEnd] != UInt8(ascii: "\"") {
+                valueEnd += bytes[valueEnd] == UInt8(ascii: "\\") ? 2 : 1
+            }
+            valueEnd = min(valueEnd, bytes.count)
+            let token = String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self)
+            if output.isEmpty { output.reserveCapacity(bytes.count) }
+            output.append(contentsOf: bytes[copied..<valueStart])
+            if token.hasPrefix("redacted:") {
+                output.append(contentsOf: token.utf8)
+            } else {
+                output.append(contentsOf: redact(token).utf8)
+            }
+            copied = valueEnd
+            index = valueEnd
+        }
+        guard copied > 0 else { return bytes }
+        output.append(contentsOf: bytes[copied...])
+        return output
+    }
+
+    private static func skipWhitespace(in bytes: [UInt8], from start: Int) -> Int {
+        var cursor = start
+        while cursor < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[cursor]) { cursor += 1 }
+        return cursor
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
+        guard haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
+        var i = start
+        while i <= haystack.count - needle.count {
+            if haystack[i] == needle[0], haystack[i..<i + needle.count].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
+    }
+}

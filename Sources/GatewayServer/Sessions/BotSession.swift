@@ -1,0 +1,58 @@
+import GatewayModel
+import Synchronization
+
+/// One bot under test: a token, the world it sees (its fixture), its fault flags and its gateway
+/// sessions (one per shard connection, live or resumable).
+final class BotSession: Sendable {
+    let id: String
+    let name: String?
+    let token: String
+    let fixture: Fixture
+
+    private struct State: Sendable {
+        var stopAcks: Bool?
+        var gatewaySessions: [GatewaySession] = []
+    }
+    private let state = Mutex(State())
+
+    init(id: String, name: String?, token: String, fixture: Fixture) {
+        self.id = id
+        self.name = name
+        self.token = token
+        self.fixture = fixture
+    }
+
+    /// The fault flags that are set, or `nil` when none is.
+    var controlFlags: ControlFlags? {
+        state.withLock { state in state.stopAcks.map { ControlFlags(stopHeartbeatAcks: $0) } }
+    }
+
+    var stopsHeartbeatAcks: Bool { state.withLock { $0.stopAcks ?? false } }
+
+    func setStopHeartbeatAcks(_ stop: Bool) { state.withLock { $0.stopAcks = stop } }
+    func clearControlFlags() { state.withLock { $0.stopAcks = nil } }
+
+    /// Live and resumable gateway sessions.
+    var gatewaySessions: [GatewaySession] { state.withLock { $0.gatewaySessions } }
+
+    func add(_ session: GatewaySession) { state.withLock { $0.gatewaySessions.append(session) } }
+
+    /// Forgets gateway sessions that can no longer be resumed; returns them.
+    func removeExpired(now: UInt64) -> [GatewaySession] {
+        state.withLock { state in
+            let expired = state.gatewaySessions.filter { $0.isExpired(now: now) }
+            if !expired.isEmpty { state.gatewaySessions.removeAll { $0.isExpired(now: now) } }
+            return expired
+        }
+    }
+}
+
+/// Fault flags of a session (`GET /api/control/sessions/{id}/flags`).
+public struct ControlFlags: Sendable, Equatable, Codable {
+    /// Heartbeats are not acknowledged (zombie connection).
+    public var stopHeartbeatAcks: Bool
+
+    public init(stopHeartbeatAcks: Bool) { self.stopHeartbeatAcks = stopHeartbeatAcks }
+
+    enum CodingKeys: String, CodingKey { case stopHeartbeatAcks = "stop_acks" }
+}
