@@ -34,9 +34,16 @@ public final class GatewayServer: Service, Sendable {
     }
 
     /// Creates a server; nothing listens until `run()`.
-    public init(configuration: GatewayServerConfiguration = .init(), logger: Logger = Logger(label: "gatewaytape")) {
+    public init(configuration: GatewayServerConfiguration = .init(), logger: Logger = GatewayServer.defaultLogger) {
         self.state = GatewayState(configuration: configuration)
         self.logger = logger
+    }
+
+    /// A logger at `warning` level, so an embedded server stays quiet.
+    public static var defaultLogger: Logger {
+        var logger = Logger(label: "gatewaytape")
+        logger.logLevel = .warning
+        return logger
     }
 
     /// The configuration the server was created with.

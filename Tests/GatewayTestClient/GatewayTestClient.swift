@@ -33,15 +33,13 @@ public final class GatewayTestClient: Sendable {
     }
 
     public let channel: any Channel
-    private let inbox: AsyncStream<Message>
-    private let iterator: NIOLockedValueBox<AsyncStream<Message>.Iterator>
+    private let inbox: Mailbox
     /// The opcode of each raw data frame received (text or binary), in order.
     public let frameOpcodes: NIOLockedValueBox<[WebSocketOpcode]>
 
-    private init(channel: any Channel, inbox: AsyncStream<Message>, opcodes: NIOLockedValueBox<[WebSocketOpcode]>) {
+    private init(channel: any Channel, inbox: Mailbox, opcodes: NIOLockedValueBox<[WebSocketOpcode]>) {
         self.channel = channel
         self.inbox = inbox
-        self.iterator = NIOLockedValueBox(inbox.makeAsyncIterator())
         self.frameOpcodes = opcodes
     }
 
@@ -54,7 +52,7 @@ public final class GatewayTestClient: Sendable {
             let kv = pair.split(separator: "=", maxSplits: 1)
             return kv.count == 2 && kv[0] == "compress" ? TransportCompression(rawValue: String(kv[1])) : nil
         }.first
-        let (stream, continuation) = AsyncStream<Message>.makeStream()
+        let mailbox = Mailbox()
         let opcodes = NIOLockedValueBox<[WebSocketOpcode]>([])
         let upgraded = group.any().makePromise(of: Void.self)
         let uri = query.isEmpty ? path : path + "?" + query
@@ -67,7 +65,7 @@ public final class GatewayTestClient: Sendable {
                         channel.eventLoop.makeCompletedFuture {
                             let decompressor = try compression.map { try MessageDecompressor($0) }
                             try channel.pipeline.syncOperations.addHandler(
-                                InboundHandler(continuation: continuation, decompressor: decompressor, opcodes: opcodes))
+                                InboundHandler(mailbox: mailbox, decompressor: decompressor, opcodes: opcodes))
                             upgraded.succeed()
                         }
                     })
@@ -80,27 +78,13 @@ public final class GatewayTestClient: Sendable {
         }
         let channel = try await bootstrap.connect(host: host, port: port).get()
         try await upgraded.futureResult.get()
-        return GatewayTestClient(channel: channel, inbox: stream, opcodes: opcodes)
+        return GatewayTestClient(channel: channel, inbox: mailbox, opcodes: opcodes)
     }
 
     /// The next message: text JSON bytes, or how the connection ended. Throws after `timeout`.
     public func nextMessage(timeout: Duration = .seconds(5)) async throws -> Message {
-        let iterator = self.iterator
-        return try await withThrowingTaskGroup(of: Message.self) { group in
-            group.addTask {
-                var it = iterator.withLockedValue { $0 }
-                let message = await it.next() ?? .end(.dropped)
-                iterator.withLockedValue { $0 = it }
-                return message
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw TestClientError.timeout
-            }
-            let first = try await group.next()!
-            group.cancelAll()
-            return first
-        }
+        guard let message = await inbox.next(timeout: timeout) else { throw TestClientError.timeout }
+        return message
     }
 
     /// Sends text (or binary) data as one frame.
@@ -149,17 +133,60 @@ private final class RequestSender: ChannelInboundHandler, RemovableChannelHandle
 }
 
 /// Turns frames into messages: reassembles fragments, decompresses, answers pings, reports the end.
+/// Received messages waiting for the test, with at most one waiting reader.
+final class Mailbox: Sendable {
+    private struct State {
+        var messages: [GatewayTestClient.Message] = []
+        var waiter: CheckedContinuation<GatewayTestClient.Message?, Never>?
+        var waiterID = 0
+    }
+    private let state = NIOLockedValueBox(State())
+
+    func put(_ message: GatewayTestClient.Message) {
+        let waiter = state.withLockedValue { state -> CheckedContinuation<GatewayTestClient.Message?, Never>? in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.messages.append(message)
+            return nil
+        }
+        waiter?.resume(returning: message)
+    }
+
+    func next(timeout: Duration) async -> GatewayTestClient.Message? {
+        await withCheckedContinuation { continuation in
+            let (ready, id) = state.withLockedValue { state -> (GatewayTestClient.Message?, Int) in
+                if !state.messages.isEmpty { return (state.messages.removeFirst(), 0) }
+                state.waiter = continuation
+                state.waiterID += 1
+                return (nil, state.waiterID)
+            }
+            if let ready { return continuation.resume(returning: ready) }
+            Task {
+                try? await Task.sleep(for: timeout)
+                let expired = state.withLockedValue { state -> CheckedContinuation<GatewayTestClient.Message?, Never>? in
+                    guard state.waiterID == id, let waiter = state.waiter else { return nil }
+                    state.waiter = nil
+                    return waiter
+                }
+                expired?.resume(returning: nil)
+            }
+        }
+    }
+}
+
 private final class InboundHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
-    let continuation: AsyncStream<GatewayTestClient.Message>.Continuation
+    let mailbox: Mailbox
     let decompressor: MessageDecompressor?
     let opcodes: NIOLockedValueBox<[WebSocketOpcode]>
     var buffer: ByteBuffer?
     var ended = false
 
-    init(continuation: AsyncStream<GatewayTestClient.Message>.Continuation, decompressor: MessageDecompressor?, opcodes: NIOLockedValueBox<[WebSocketOpcode]>) {
-        self.continuation = continuation
+    init(mailbox: Mailbox, decompressor: MessageDecompressor?, opcodes: NIOLockedValueBox<[WebSocketOpcode]>) {
+        self.mailbox = mailbox
         self.decompressor = decompressor
         self.opcodes = opcodes
     }
@@ -178,22 +205,21 @@ private final class InboundHandler: ChannelInboundHandler {
                 do {
                     try bytes.withUnsafeBytes { raw in
                         _ = try decompressor.decompress(raw) { decoded in
-                            continuation.yield(.text(Array(decoded)))
+                            mailbox.put(.text(Array(decoded)))
                         }
                     }
                 } catch {
-                    continuation.yield(.text(Array("decompression failed: \(error)".utf8)))
+                    mailbox.put(.text(Array("decompression failed: \(error)".utf8)))
                 }
             } else {
-                continuation.yield(.text(bytes))
+                mailbox.put(.text(bytes))
             }
         case .connectionClose:
             var data = frame.unmaskedData
             let code = data.readInteger(as: UInt16.self)
             let reason = data.readString(length: data.readableBytes) ?? ""
             ended = true
-            continuation.yield(.end(.closed(code: code, reason: reason)))
-            continuation.finish()
+            mailbox.put(.end(.closed(code: code, reason: reason)))
             context.close(promise: nil)
         case .ping:
             let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)
@@ -206,8 +232,7 @@ private final class InboundHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if !ended {
             ended = true
-            continuation.yield(.end(.dropped))
-            continuation.finish()
+            mailbox.put(.end(.dropped))
         }
         context.fireChannelInactive()
     }

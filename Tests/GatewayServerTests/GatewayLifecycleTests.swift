@@ -1,0 +1,192 @@
+import GatewayModel
+import GatewayServer
+import GatewayTestClient
+import Testing
+
+/// SPEC §3: open, IDENTIFY, heartbeats, timeouts, RESUME and client closes, over real sockets.
+@Suite(.timeLimit(.minutes(1)))
+struct GatewayLifecycleTests {
+    @Test func helloArrivesAtOnceWithTheConfiguredInterval() async throws {
+        let server = try await TestServer.start(.init(heartbeatInterval: 12_345))
+        defer { Task { await server.stop() } }
+        let client = try await server.connect()
+        let hello = try await client.next()
+        #expect(hello == ["op": 10, "d": ["heartbeat_interval": 12_345], "s": nil, "t": nil])
+    }
+
+    @Test func identifyGetsReadyThenOneGuildCreatePerGuild() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let (client, ready) = try await server.identify()
+        #expect(ready["op"] == 0)
+        #expect(ready["s"] == 1)
+        let d = try #require(ready["d"])
+        #expect(d["v"] == 10)
+        #expect(d["user"]?["id"] == "1000000000000000001")
+        #expect(d["user"]?["bot"] == true)
+        #expect(d["application"] == ["id": "1000000000000000001", "flags": 0])
+        #expect(d["session_id"]?.stringValue?.count == 32)
+        #expect(d["resume_gateway_url"] == .string("ws://127.0.0.1:\(server.port)"))
+        #expect(d["shard"] == nil)
+        let guilds = try #require(d["guilds"]?.arrayValue)
+        #expect(guilds.count == 2)
+        #expect(guilds.allSatisfy { $0["unavailable"] == true })
+        for (index, guild) in guilds.enumerated() {
+            let create = try await client.next()
+            #expect(create["t"] == "GUILD_CREATE")
+            #expect(create["s"] == .int(Int64(index + 2)))
+            #expect(create["d"]?["id"] == guild["id"])
+            #expect(create["d"]?["unavailable"] == false)
+            let members = try #require(create["d"]?["members"]?.arrayValue)
+            #expect(members.count >= 20)
+            #expect(create["d"]?["member_count"] == .int(Int64(members.count)))
+            let roles = try #require(create["d"]?["roles"]?.arrayValue)
+            #expect(roles.allSatisfy { $0["colors"]?["primary_color"] != nil })
+        }
+    }
+
+    @Test func everyServerFrameHasOpDSAndT() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let (client, ready) = try await server.identify()
+        try await client.send(op: 1, 1)
+        var frames = [ready]
+        for _ in 0..<3 { frames.append(try await client.next()) }
+        for frame in frames {
+            let object = try #require(frame.objectValue)
+            #expect(Set(object.keys) == ["op", "d", "s", "t"])
+            if frame["op"] != 0 { #expect(frame["s"] == .null && frame["t"] == .null) }
+        }
+    }
+
+    @Test func heartbeatIsAcknowledgedAlsoBeforeIdentify() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let client = try await server.connect()
+        _ = try await client.next()
+        try await client.send(op: 1, nil)
+        #expect(try await client.next() == ["op": 11, "d": nil, "s": nil, "t": nil])
+    }
+
+    @Test func stoppedAcksMakeAZombieUntilCleared() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let session = try server.server.createSession(name: "zombie")
+        let (client, _) = try await server.identify(token: session.token)
+        for _ in 0..<2 { _ = try await client.nextDispatch("GUILD_CREATE") }
+        server.server.setStopHeartbeatAcks(session.id, stop: true)
+        #expect(server.server.controlFlags(for: session.id) == ControlFlags(stopHeartbeatAcks: true))
+        try await client.send(op: 1, 3)
+        await #expect(throws: TestClientError.self) { try await client.next(timeout: .milliseconds(300)) }
+        server.server.clearControlFlags(session.id)
+        #expect(server.server.controlFlags(for: session.id) == nil)
+        try await client.send(op: 1, 3)
+        #expect(try await client.next()["op"] == 11)
+    }
+
+    @Test func missingHeartbeatsCloseWith4009AndTheSessionCannotResume() async throws {
+        let server = try await TestServer.start(.init(heartbeatInterval: 400))
+        defer { Task { await server.stop() } }
+        let (client, ready) = try await server.identify()
+        let started = ContinuousClock.now
+        #expect(try await client.ending(timeout: .seconds(3)) == .closed(code: 4009, reason: "Session timed out."))
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .milliseconds(500) && waited < .milliseconds(1_500))
+        let again = try await server.connect()
+        _ = try await again.next()
+        try await again.send(op: 6, ["token": "test-token", "session_id": ready["d"]!["session_id"]!, "seq": 1])
+        #expect(try await again.next() == ["op": 9, "d": false, "s": nil, "t": nil])
+    }
+
+    @Test func resumeReplaysExactlyTheMissedDispatchesThenResumed() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let session = try server.server.createSession()
+        let (client, ready) = try await server.identify(token: session.token)
+        _ = try await client.nextDispatch("GUILD_CREATE")
+        _ = try await client.nextDispatch("GUILD_CREATE")  // s = 3
+        #expect(server.server.dispatchToSession(session.id, event: "TYPING_START", data: ["channel_id": "1", "user_id": "2"]) == 1)
+        let seen = try await client.nextDispatch("TYPING_START")
+        #expect(seen["s"] == 4)
+        try await client.close(code: 4000)
+        _ = try await client.ending()
+        try await waitUntil { server.server.connectionCount == 0 }
+        // Dispatched while no connection is open: kept for RESUME.
+        #expect(server.server.dispatchToSession(session.id, event: "TYPING_START", data: ["channel_id": "1", "user_id": "5"]) == 0)
+        #expect(server.server.dispatchToSession(session.id, event: "TYPING_START", data: ["channel_id": "1", "user_id": "6"]) == 0)
+
+        let resumed = try await server.connect(path: "/resume")
+        _ = try await resumed.next()
+        try await resumed.send(op: 6, ["token": .string(session.token), "session_id": ready["d"]!["session_id"]!, "seq": 4])
+        let first = try await resumed.next()
+        let second = try await resumed.next()
+        let done = try await resumed.next()
+        #expect(first["s"] == 5 && first["d"]?["user_id"] == "5")
+        #expect(second["s"] == 6 && second["d"]?["user_id"] == "6")
+        #expect(done["t"] == "RESUMED" && done["s"] == 7)
+        #expect(server.server.dispatchToSession(session.id, event: "TYPING_START", data: ["channel_id": "1", "user_id": "7"]) == 1)
+        #expect(try await resumed.next()["s"] == 8)
+    }
+
+    @Test(arguments: [UInt16(1000), 1001])
+    func clientCloseWithNormalCodesEndsTheSession(code: UInt16) async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let (client, ready) = try await server.identify()
+        try await client.close(code: code)
+        #expect(try await client.ending() == .closed(code: code, reason: ""))
+        let again = try await server.connect()
+        _ = try await again.next()
+        try await again.send(op: 6, ["token": "test-token", "session_id": ready["d"]!["session_id"]!, "seq": 1])
+        #expect(try await again.next()["op"] == 9)
+    }
+
+    @Test func droppedTCPKeepsTheSessionResumable() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let (client, ready) = try await server.identify()
+        try await client.drop()
+        try await waitUntil { server.server.connectionCount == 0 }
+        let again = try await server.connect()
+        _ = try await again.next()
+        try await again.send(op: 6, ["token": "test-token", "session_id": ready["d"]!["session_id"]!, "seq": 1])
+        let replayed = try await again.next()
+        #expect(replayed["t"] == "GUILD_CREATE" && replayed["s"] == 2)
+        #expect(try await again.nextDispatch("RESUMED")["s"] == 4)
+    }
+
+    @Test func resumeWithASeqAheadOfTheServerCloses4007ThenIsRefused() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let (client, ready) = try await server.identify()
+        try await client.close(code: 4000)
+        _ = try await client.ending()
+        let sessionID = ready["d"]!["session_id"]!
+        let again = try await server.connect()
+        _ = try await again.next()
+        try await again.send(op: 6, ["token": "test-token", "session_id": sessionID, "seq": 99])
+        #expect(try await again.ending() == .closed(code: 4007, reason: "Invalid seq."))
+        let third = try await server.connect()
+        _ = try await third.next()
+        try await third.send(op: 6, ["token": "test-token", "session_id": sessionID, "seq": 1])
+        #expect(try await third.next()["op"] == 9)
+    }
+
+    @Test func resumeOfAnUnknownSessionIsInvalidSession() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let client = try await server.connect()
+        _ = try await client.next()
+        try await client.send(op: 6, ["token": "x", "session_id": "nope", "seq": 1])
+        #expect(try await client.next() == ["op": 9, "d": false, "s": nil, "t": nil])
+    }
+}
+
+/// Polls until `condition` holds (at most 3 s).
+func waitUntil(_ condition: () -> Bool) async throws {
+    for _ in 0..<300 {
+        if condition() { return }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    Issue.record("condition not met within 3 s")
+}
