@@ -109,7 +109,11 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        guard !closing else { return }
+        guard !closing else {
+            // The client's answer to our close frame completes the closing handshake.
+            if frame.opcode == .connectionClose { context.close(promise: nil) }
+            return
+        }
         switch frame.opcode {
         case .text, .binary:
             if frame.fin {
@@ -292,7 +296,10 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     // MARK: Closing
 
-    /// Sends a close frame with `code`, then closes the socket.
+    /// How long the server waits for the client's close frame before it closes the socket itself.
+    static let closeTimeout: TimeAmount = .seconds(2)
+
+    /// Sends a close frame with `code`; the socket closes when the client answers (or after `closeTimeout`).
     func close(code: GatewayCloseCode, reason: String, endsSession: Bool) {
         guard let context, !closing else { return }
         closing = true
@@ -301,8 +308,9 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         data.writeInteger(code.rawValue)
         data.writeString(String(reason.utf8.prefix(123)) ?? "")
         let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in channel.close(promise: nil) }
+        channel.eventLoop.scheduleTask(in: Self.closeTimeout) { channel.close(promise: nil) }
     }
 
     /// Cuts the TCP connection with no close frame.
