@@ -4,6 +4,15 @@ public enum TransportCompression: String, Sendable, CaseIterable {
     case zlibStream = "zlib-stream"
     /// `compress=zstd-stream`: one never-ended zstd frame per connection, flushed after each message.
     case zstdStream = "zstd-stream"
+
+    /// Whether this compression can be used in this process: always for zlib-stream (linked), and for
+    /// zstd-stream when libzstd.so.1 can be loaded (checked once, on first use).
+    public var isAvailable: Bool {
+        switch self {
+        case .zlibStream: true
+        case .zstdStream: (try? ZstdLibrary.get()) != nil
+        }
+    }
 }
 
 /// Compresses the gateway messages of one connection with the transport compression it asked for.

@@ -60,7 +60,7 @@ public final class ZlibStreamCompressor {
     ///
     /// - Parameter level: zlib compression level, 0 (store) … 9 (best); `-1` is zlib's default (6).
     /// - Throws: `CompressionError` when zlib cannot initialise (bad level, out of memory).
-    public init(level: Int32 = Z_DEFAULT_COMPRESSION) throws {
+    public init(level: Int32 = -1) throws {
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         let code = deflateInit2_(stream, level, Z_DEFLATED, MAX_WBITS, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
@@ -214,8 +214,14 @@ public final class ZlibStreamDecompressor {
         } else {
             pending.append(contentsOf: message)
             guard pending.withUnsafeBytes({ $0.endsWithSyncFlushSuffix }) else { return nil }
-            defer { pending.removeAll(keepingCapacity: pending.capacity <= ScratchBuffer.retainedCapacityLimit) }
-            try pending.withUnsafeBytes { try inflateMessage($0) }
+            // Move the buffered input out of the property while inflating (no access to `pending` stays open).
+            var input: [UInt8] = []
+            swap(&input, &pending)
+            try input.withUnsafeBytes { try inflateMessage($0) }
+            if input.capacity <= ScratchBuffer.retainedCapacityLimit {
+                input.removeAll(keepingCapacity: true)
+                pending = input
+            }
         }
         return try body(scratch.bytes)
     }
@@ -281,7 +287,6 @@ public final class ZlibStreamDecompressor {
 
     private func fail(_ error: CompressionError) -> CompressionError {
         unusable = "zlib-stream decompressor is unusable after an earlier failure: \(error.description)"
-        pending = []
         return error
     }
 }

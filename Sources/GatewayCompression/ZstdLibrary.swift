@@ -165,6 +165,6 @@ struct ZstdLibrary {
     }
 }
 
-// The struct holds only C function pointers into a library that is never unloaded, and the zstd
-// functions used are safe to call from any thread (each context is used by one thread at a time).
-extension ZstdLibrary: @unchecked Sendable {}
+// Only C function pointers (Sendable) into a library that is never unloaded; the zstd functions used are
+// thread-safe as long as each context is used by one thread at a time.
+extension ZstdLibrary: Sendable {}

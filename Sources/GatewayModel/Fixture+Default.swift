@@ -5,7 +5,7 @@ extension Fixture {
     public static let `default`: Fixture = {
         let guildSpecs: [(id: String, name: String, channelBase: UInt64, roleBase: UInt64)] = [
             ("1099511627776000000", "Mock Guild", 1_100_000_000_000_000_100, 1_100_000_000_000_000_200),
-            ("1099511631970304000", "Mock Guild Two", 1_100_000_000_000_000_300, 1_100_000_000_000_000_400),
+            ("1099511627780194304", "Mock Guild Two", 1_100_000_000_000_000_300, 1_100_000_000_000_000_400),
         ]
         let names = [
             "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory",

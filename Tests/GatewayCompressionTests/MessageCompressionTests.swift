@@ -8,6 +8,8 @@ struct MessageCompressionTests {
         #expect(TransportCompression(rawValue: "zlib-stream") == .zlibStream)
         #expect(TransportCompression(rawValue: "zstd-stream") == .zstdStream)
         #expect(TransportCompression(rawValue: "zlib") == nil)
+        #expect(TransportCompression.zlibStream.isAvailable)
+        #expect(TransportCompression.zstdStream.isAvailable, "libzstd.so.1 is installed on the test machines")
     }
 
     @Test("round trip through the front door", arguments: TransportCompression.allCases)
@@ -20,7 +22,7 @@ struct MessageCompressionTests {
             // Closure variant: the bytes are copied out inside the closure.
             let frame = try message.withUnsafeBytes { try compressor.compress($0) { Array($0) } }
             let decoded = try frame.withUnsafeBytes { try decompressor.decompress($0) { Array($0) } }
-            #expect(decoded == message)
+            #expect(byteDifference(decoded, message) == nil)
         }
     }
 
@@ -32,7 +34,7 @@ struct MessageCompressionTests {
         var output: [UInt8] = [1, 2, 3]
         try message.withUnsafeBytes { try compressor.compress($0, appendingTo: &output) }
         #expect(Array(output.prefix(3)) == [1, 2, 3])
-        #expect(try decompressor.decompress(Array(output.dropFirst(3))) == message)
+        #expect(byteDifference(try decompressor.decompress(Array(output.dropFirst(3))), message) == nil)
         #expect(try compressor.compress(message).count < output.count - 3)
     }
 

@@ -171,3 +171,13 @@ enum ExternalTool {
 struct CrossCheckFailure: Error, CustomStringConvertible {
     var description: String
 }
+
+/// `nil` when `actual` equals `expected`, else a short summary. Used instead of comparing large byte arrays
+/// inside `#expect`, whose failure output would print every byte.
+func byteDifference(_ actual: [UInt8]?, _ expected: [UInt8]) -> String? {
+    guard let actual else { return "got nil, expected \(expected.count) bytes" }
+    if actual == expected { return nil }
+    let index = zip(actual, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        ?? min(actual.count, expected.count)
+    return "got \(actual.count) bytes, expected \(expected.count); first difference at byte \(index)"
+}
