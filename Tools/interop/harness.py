@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import os
 import select
@@ -179,9 +180,7 @@ class GatewayTape:
         self.heartbeat_interval = heartbeat_interval
         self.stderr_file = tempfile.NamedTemporaryFile(prefix="gatewaytape-stderr-", suffix=".log", delete=False)
         self.stdout_lines: List[str] = []
-        self.proc = subprocess.Popen(
-            self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr_file,
-        )
+        self.proc = self._spawn()
         self.first_line = self._read_first_line(startup_timeout)
         if not self.first_line.startswith(self.LISTEN_PREFIX):
             self.kill()
@@ -198,6 +197,19 @@ class GatewayTape:
         # keep draining stdout so the server never blocks on a full pipe
         self._drain = threading.Thread(target=self._drain_stdout, daemon=True)
         self._drain.start()
+
+    def _spawn(self) -> subprocess.Popen:
+        # ETXTBSY: the binary is being relinked by a concurrent `swift build`; wait for it
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                return subprocess.Popen(
+                    self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr_file,
+                )
+            except OSError as err:
+                if err.errno != errno.ETXTBSY or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
     def _read_first_line(self, timeout: float) -> str:
         assert self.proc.stdout is not None
@@ -282,6 +294,7 @@ def point_discord_at(server: GatewayTape) -> None:
 # tell which shard a frame reached and what the frame looked like on the wire:
 #   tape_frame(shard_id, raw)          every websocket message, before decompression
 #   tape_receive(shard_id, json_text)  every gateway payload, after decompression
+#   tape_closed(shard_id, close_code)  a connection ended (code as discord.py saw it)
 _original_received_message = discord.gateway.DiscordWebSocket.received_message
 _original_debug_log_receive = discord.gateway.DiscordWebSocket.debug_log_receive
 
@@ -296,7 +309,20 @@ def _tape_debug_log_receive(self: Any, data: Any, /) -> None:
     _original_debug_log_receive(self, data)
 
 
+_original_poll_event = discord.gateway.DiscordWebSocket.poll_event
+
+
+async def _tape_poll_event(self: Any) -> None:
+    # tape_closed(shard_id, code): the close code discord.py saw when a connection ended
+    try:
+        await _original_poll_event(self)
+    except (discord.gateway.ReconnectWebSocket, discord.errors.ConnectionClosed):
+        self._dispatch("tape_closed", self.shard_id, self._close_code or self.socket.close_code)
+        raise
+
+
 discord.gateway.DiscordWebSocket.received_message = _tape_received_message  # type: ignore[method-assign]
+discord.gateway.DiscordWebSocket.poll_event = _tape_poll_event  # type: ignore[method-assign]
 discord.gateway.DiscordWebSocket.debug_log_receive = _tape_debug_log_receive  # type: ignore[method-assign]
 
 

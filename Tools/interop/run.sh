@@ -22,7 +22,11 @@ if [[ ! -x "$venv/bin/python" || "$want_hash" != "$have_hash" ]]; then
     echo "interop: setting up $venv" >&2
     if [[ ! -x "$venv/bin/python" ]]; then
         rm -rf "$venv"
-        "$python" -m venv "$venv"
+        if ! "$python" -m venv "$venv"; then
+            rm -rf "$venv"
+            echo "interop: '$python -m venv' failed (on Debian: apt-get install python3-venv)" >&2
+            exit 2
+        fi
     fi
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
         -r "$here/requirements.txt"

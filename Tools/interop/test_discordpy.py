@@ -86,6 +86,11 @@ def text_channel(guild: discord.Guild) -> discord.TextChannel:
     return guild.text_channels[0]
 
 
+def closed_codes(bot: Bot) -> List[Optional[int]]:
+    """Close codes of the connections that ended, as discord.py saw them."""
+    return [e.args[1] for e in bot.log.matching("tape_closed")]
+
+
 def messages_with(bot: Bot, content: str) -> List[discord.Message]:
     return [e.args[0] for e in bot.log.matching("message") if e.args[0].content == content]
 
@@ -183,34 +188,46 @@ async def test_message(server: GatewayTape) -> None:
 
 
 async def test_resume(server: GatewayTape) -> None:
-    """Disconnect 4000 → on_resumed; dispatches around the gap arrive exactly once."""
+    """Disconnect 4000 → RESUME → on_resumed; dispatches sent while discord.py was away are
+    replayed before RESUMED, and every dispatch arrives exactly once."""
     ctl = server.control
     sid, token = await new_session(server, "resume")
     async with Bot(server, token, intents=intents(message_content=True)) as bot:
         await bot.ready()
         guild = bot.client.guilds[0]
+        channel = text_channel(guild)
         before = await only_connection(ctl, sid)
 
-        answer = await ctl.adisconnect(sid, 4000, "interop resume test")
+        # Deliberately blocking calls: discord.py's event loop cannot run until all of these are
+        # done, so it only learns of the close afterwards and the three dispatches can reach it
+        # only through RESUME's replay (a frame behind a close frame is never read).
+        answer = ctl.disconnect(sid, 4000, "interop resume test")
+        gap = [f"during the gap {i}" for i in range(3)]
+        for content in gap:
+            data = message_create(str(channel.id), str(guild.id), content, message_id=new_snowflake())
+            ctl.dispatch(sid, "MESSAGE_CREATE", data, guild_id=str(guild.id))
         assert answer.get("disconnected") == 1, answer
-        # sent while discord.py reconnects: delivered live or replayed by RESUME, never twice
-        await send_message(bot, ctl, sid, guild, "during the gap")
 
         await bot.wait_for("resumed", timeout=10)
+        assert closed_codes(bot) == [4000], closed_codes(bot)
         await send_message(bot, ctl, sid, guild, "after resuming")
         await bot.wait_for("message", predicate=lambda m: m.content == "after resuming")
-        await bot.wait_for("message", predicate=lambda m: m.content == "during the gap", timeout=5)
         await asyncio.sleep(1.0)
 
-        assert len(messages_with(bot, "after resuming")) == 1
-        assert len(messages_with(bot, "during the gap")) == 1
+        got = [e.args[0].content for e in bot.log.matching("message")]
+        assert got == gap + ["after resuming"], f"messages seen by on_message, in order: {got}"
+        resumed_at = bot.log.matching("resumed")[0].at
+        replayed_at = [e.at for e in bot.log.matching("message") if e.args[0].content in gap]
+        assert all(t <= resumed_at for t in replayed_at), "missed dispatches must come before RESUMED"
         assert bot.log.count("ready") == 1, "discord.py re-identified instead of resuming"
         sent = op_codes(bot.log.sent_payloads())
         assert sent.count(2) == 1 and sent.count(6) == 1, f"ops sent by discord.py: {sent}"
+        seqs = [p["s"] for p in bot.log.received_payloads() if p.get("op") == 0]
+        assert seqs == list(range(1, len(seqs) + 1)), f"dispatch sequence numbers seen by discord.py: {seqs}"
 
         after = await only_connection(ctl, sid)
         assert after["gateway_session_id"] == before["gateway_session_id"], (before, after)
-        assert after["seq"] >= before["seq"] + 2, (before, after)
+        assert after["seq"] == seqs[-1], (after, seqs[-1])
 
 
 # --------------------------------------------------------------------------- zombie
@@ -304,6 +321,7 @@ async def test_fatal(server: GatewayTape) -> None:
         exc = bot.task.exception()
         assert isinstance(exc, discord.errors.ConnectionClosed), f"start() ended with {exc!r}"
         assert exc.code == 4004, f"ConnectionClosed code {exc.code}"
+        assert closed_codes(bot) == [4004], closed_codes(bot)
 
         await asyncio.sleep(1.5)
         sent = op_codes(bot.log.sent_payloads())
@@ -326,6 +344,7 @@ async def test_reconnect(server: GatewayTape) -> None:
         assert answer.get("sent") == 1, answer
         await bot.wait_for("resumed", timeout=10)
         assert 7 in op_codes(bot.log.received_payloads())
+        assert closed_codes(bot) == [4000], closed_codes(bot)  # discord.py closes with 4000 itself
         assert bot.log.count("ready") == 1, "discord.py re-identified instead of resuming"
         sent = op_codes(bot.log.sent_payloads())
         assert sent.count(2) == 1 and sent.count(6) == 1, sent
