@@ -97,7 +97,12 @@ let package = Package(
             name: "gateway-bench",
             dependencies: [
                 "GatewayServer",
+                "GatewayModel",
+                "GatewayCompression",
                 "GatewayTestClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

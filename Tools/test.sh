@@ -8,6 +8,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 swift build --build-tests
-swift test --skip-build --parallel
+swift test --skip-build
 
 GATEWAYTAPE_BIN="$root/.build/debug/gatewaytape" Tools/interop/run.sh

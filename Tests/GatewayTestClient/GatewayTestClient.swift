@@ -54,31 +54,41 @@ public final class GatewayTestClient: Sendable {
         }.first
         let mailbox = Mailbox()
         let opcodes = NIOLockedValueBox<[WebSocketOpcode]>([])
+        let channel = try await connectRaw(host: host, port: port, path: path, query: query, group: group) {
+            let decompressor = try compression.map { try MessageDecompressor($0) }
+            return InboundHandler(mailbox: mailbox, decompressor: decompressor, opcodes: opcodes)
+        }
+        return GatewayTestClient(channel: channel, inbox: mailbox, opcodes: opcodes)
+    }
+
+    /// Upgrades a connection to `ws://host:port/path?query` and installs `makeHandler()`'s handler, which
+    /// receives raw `WebSocketFrame`s (benchmarks use their own lean handlers). Returns once upgraded.
+    public static func connectRaw(
+        host: String = "127.0.0.1", port: Int, path: String = "/", query: String,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        makeHandler: @escaping @Sendable () throws -> any ChannelHandler
+    ) async throws -> any Channel {
         let upgraded = group.any().makePromise(of: Void.self)
         let uri = query.isEmpty ? path : path + "?" + query
         let bootstrap = ClientBootstrap(group: group).channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
-                let requestKey = "dGhlIHNhbXBsZSBub25jZQ=="
                 let upgrader = NIOWebSocketClientUpgrader(
-                    requestKey: requestKey, maxFrameSize: 1 << 24, automaticErrorHandling: false,
+                    requestKey: "dGhlIHNhbXBsZSBub25jZQ==", maxFrameSize: 1 << 24, automaticErrorHandling: false,
                     upgradePipelineHandler: { channel, _ in
                         channel.eventLoop.makeCompletedFuture {
-                            let decompressor = try compression.map { try MessageDecompressor($0) }
-                            try channel.pipeline.syncOperations.addHandler(
-                                InboundHandler(mailbox: mailbox, decompressor: decompressor, opcodes: opcodes))
+                            try channel.pipeline.syncOperations.addHandler(try makeHandler())
                             upgraded.succeed()
                         }
                     })
-                let request = RequestSender(host: host, port: port, uri: uri)
                 try channel.pipeline.syncOperations.addHTTPClientHandlers(
                     leftOverBytesStrategy: .forwardBytes,
                     withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
-                try channel.pipeline.syncOperations.addHandler(request)
+                try channel.pipeline.syncOperations.addHandler(RequestSender(host: host, port: port, uri: uri))
             }
         }
         let channel = try await bootstrap.connect(host: host, port: port).get()
         try await upgraded.futureResult.get()
-        return GatewayTestClient(channel: channel, inbox: mailbox, opcodes: opcodes)
+        return channel
     }
 
     /// The next message: text JSON bytes, or how the connection ended. Throws after `timeout`.

@@ -1,0 +1,179 @@
+import Foundation
+import GatewayCompression
+import GatewayModel
+import GatewayTestClient
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOWebSocket
+
+/// The bot side of the benchmarks, run as a child process so the server's CPU time is its own.
+enum BenchClients {
+    /// `receive`: identifies, prints `ready`, counts `count` messages, prints a JSON report.
+    static func receive(port: Int, token: String, count: Int, compress: String?) async throws {
+        let counter = ReceiveCounter(target: count)
+        var query = "v=10&encoding=json"
+        if let compress { query += "&compress=" + compress }
+        let compression = compress.flatMap(TransportCompression.init(rawValue:))
+        let cpuStart = processCPUSeconds()
+        let channel = try await GatewayTestClient.connectRaw(port: port, query: query) {
+            CountingHandler(counter: counter, decompressor: try compression.map { try MessageDecompressor($0) })
+        }
+        let intents = GatewayIntents([.guildMessages, .messageContent]).rawValue
+        let identify = #"{"op":2,"d":{"token":"\#(token)","intents":\#(intents),"properties":{"os":"linux","browser":"bench","device":"bench"}}}"#
+        try await channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(string: identify)))
+        while !counter.isReady { try await Task.sleep(for: .milliseconds(1)) }
+        emitLine("ready")
+        while !counter.isDone { try await Task.sleep(for: .milliseconds(1)) }
+        let cpu = processCPUSeconds() - cpuStart
+        emitLine(#"{"received":\#(counter.received),"cpu_s":\#(cpu)}"#)
+    }
+
+    /// `heartbeats`: opens `connections` identified connections, heartbeats each at HELLO's interval
+    /// for `seconds`, and prints ACK round-trip percentiles and missed ACKs as JSON.
+    static func heartbeats(port: Int, token: String, connections: Int, seconds: Int) async throws {
+        let stats = HeartbeatStats()
+        var channels: [any Channel] = []
+        var opened = 0
+        while opened < connections {
+            let batch = min(100, connections - opened)
+            try await withThrowingTaskGroup(of: (any Channel).self) { group in
+                for _ in 0..<batch {
+                    group.addTask {
+                        try await GatewayTestClient.connectRaw(port: port, query: "v=10&encoding=json") {
+                            HeartbeatHandler(token: token, stats: stats)
+                        }
+                    }
+                }
+                for try await channel in group { channels.append(channel) }
+            }
+            opened += batch
+        }
+        while stats.identified < connections { try await Task.sleep(for: .milliseconds(50)) }
+        emitLine("ready")
+        stats.reset()
+        try await Task.sleep(for: .seconds(seconds))
+        let report = stats.report()
+        for channel in channels { channel.close(promise: nil) }
+        emitLine(report)
+    }
+}
+
+/// Counts received gateway messages; the first two (HELLO, READY) mean the bot is ready.
+final class ReceiveCounter: Sendable {
+    private let state = NIOLockedValueBox((received: 0, seen: 0))
+    let target: Int
+
+    init(target: Int) { self.target = target }
+
+    var received: Int { state.withLockedValue { $0.received } }
+    var isReady: Bool { state.withLockedValue { $0.seen >= 2 } }
+    var isDone: Bool { state.withLockedValue { $0.received >= target } }
+
+    func count() {
+        state.withLockedValue { state in
+            state.seen += 1
+            if state.seen > 2 { state.received += 1 }
+        }
+    }
+}
+
+/// Counts frames (decompressing them, as a real client must) without parsing JSON.
+final class CountingHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    let counter: ReceiveCounter
+    let decompressor: MessageDecompressor?
+
+    init(counter: ReceiveCounter, decompressor: MessageDecompressor?) {
+        self.counter = counter
+        self.decompressor = decompressor
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        guard frame.opcode == .text || frame.opcode == .binary else { return }
+        if let decompressor {
+            let decoded = try? frame.data.withUnsafeReadableBytes { raw in try decompressor.decompress(raw) { $0.count } }
+            guard decoded != nil else { return }
+        }
+        counter.count()
+    }
+}
+
+/// ACK round trips and missed ACKs across all connections.
+final class HeartbeatStats: Sendable {
+    private let state = NIOLockedValueBox((identified: 0, rtts: [UInt64](), sent: 0, missed: 0))
+
+    var identified: Int { state.withLockedValue { $0.identified } }
+    func didIdentify() { state.withLockedValue { $0.identified += 1 } }
+    func didSend(missedPrevious: Bool) { state.withLockedValue { $0.sent += 1; if missedPrevious { $0.missed += 1 } } }
+    func didAck(rtt: UInt64) { state.withLockedValue { $0.rtts.append(rtt) } }
+    func reset() { state.withLockedValue { $0.rtts.removeAll(); $0.sent = 0; $0.missed = 0 } }
+
+    func report() -> String {
+        state.withLockedValue { state in
+            let sorted = state.rtts.sorted()
+            func percentile(_ p: Double) -> Double {
+                sorted.isEmpty ? 0 : Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6
+            }
+            return #"{"heartbeats":\#(state.sent),"acks":\#(sorted.count),"missed":\#(state.missed),"p50_ms":\#(percentile(0.5)),"p99_ms":\#(percentile(0.99)),"max_ms":\#(sorted.last.map { Double($0) / 1e6 } ?? 0)}"#
+        }
+    }
+}
+
+/// Identifies, then heartbeats at HELLO's interval (first after a random jitter) and times each ACK.
+final class HeartbeatHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+    let token: String
+    let stats: HeartbeatStats
+    var sentAt: UInt64?
+    var identified = false
+    var seq = 0
+
+    init(token: String, stats: HeartbeatStats) {
+        self.token = token
+        self.stats = stats
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        guard frame.opcode == .text else { return }
+        let text = frame.data.getString(at: frame.data.readerIndex, length: frame.data.readableBytes) ?? ""
+        if text.hasPrefix(#"{"op":11"#) {
+            if let sentAt { stats.didAck(rtt: MonotonicClock.now() - sentAt) }
+            sentAt = nil
+        } else if text.hasPrefix(#"{"op":10"#) {
+            let interval = (try? JSONValue(parsing: text))?["d"]?["heartbeat_interval"]?.int64Value ?? 41_250
+            send(#"{"op":2,"d":{"token":"\#(token)","intents":0,"properties":{"os":"linux","browser":"bench","device":"bench"}}}"#, context: context)
+            let jitter = Int64.random(in: 0..<interval)
+            scheduleHeartbeat(in: jitter, every: interval, context: context)
+        } else if !identified, text.contains(#""t":"READY""#) {
+            identified = true
+            stats.didIdentify()
+        }
+    }
+
+    private func scheduleHeartbeat(in delay: Int64, every interval: Int64, context: ChannelHandlerContext) {
+        context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(delay)) { [self] in
+            guard context.channel.isActive else { return }
+            heartbeat(context: context)
+            scheduleHeartbeat(in: interval, every: interval, context: context)
+        }
+    }
+
+    private func heartbeat(context: ChannelHandlerContext) {
+        stats.didSend(missedPrevious: sentAt != nil)
+        sentAt = MonotonicClock.now()
+        send(#"{"op":1,"d":\#(seq)}"#, context: context)
+    }
+
+    private func send(_ text: String, context: ChannelHandlerContext) {
+        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: context.channel.allocator.buffer(string: text))
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+    }
+}
+
+/// Writes one line to stdout unbuffered (the parent process reads it at once).
+func emitLine(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

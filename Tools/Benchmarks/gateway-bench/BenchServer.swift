@@ -1,0 +1,88 @@
+import Foundation
+import GatewayModel
+import GatewayServer
+
+/// The server side of a benchmark: an embedded `GatewayServer` on a free port, a child process
+/// (this executable in a client mode) as the bot, and the server process's CPU time and RSS.
+struct BenchServer {
+    let server: GatewayServer
+    let port: Int
+    private let task: Task<Void, any Error>
+
+    static func start(_ configuration: GatewayServerConfiguration) async throws -> BenchServer {
+        var configuration = configuration
+        configuration.port = 0
+        configuration.rateLimit = false
+        let server = GatewayServer(configuration: configuration)
+        let task = Task { try await server.run() }
+        return BenchServer(server: server, port: try await server.listeningPort(), task: task)
+    }
+
+    func stop() async {
+        await server.close()
+        _ = try? await task.value
+    }
+
+    /// Starts this executable with `arguments` and returns a reader of its stdout lines.
+    static func spawnClient(_ arguments: [String]) throws -> (Process, ChildOutput) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        return (process, ChildOutput(handle: pipe.fileHandleForReading))
+    }
+}
+
+/// Lines a child process prints, read one at a time.
+final class ChildOutput: @unchecked Sendable {
+    private let handle: FileHandle
+    private var buffer = Data()
+
+    init(handle: FileHandle) { self.handle = handle }
+
+    /// The next line (blocking; run off the cooperative pool), or nil at end of output.
+    func nextLine() async -> String? {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { [self] in
+                while true {
+                    if let newline = buffer.firstIndex(of: 0x0A) {
+                        let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                        buffer.removeSubrange(buffer.startIndex...newline)
+                        return continuation.resume(returning: line)
+                    }
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { return continuation.resume(returning: nil) }
+                    buffer.append(chunk)
+                }
+            }
+        }
+    }
+}
+
+/// This process's CPU time (user + system) in seconds.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
+/// This process's resident set size in bytes (from /proc/self/statm).
+func residentBytes() -> Int {
+    guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let pages = statm.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// A ~1 KB guild MESSAGE_CREATE `d`, pre-encoded once.
+let benchGuildID = "1099511627776000000"
+let benchMessage: JSONValue = [
+    "id": "1300000000000000001", "channel_id": "1100000000000000101", "guild_id": .string(benchGuildID),
+    "author": ["id": "1200000000000000002", "username": "bob", "discriminator": "0", "global_name": "Bob", "avatar": nil, "bot": false, "public_flags": 0],
+    "member": ["roles": ["1100000000000000202"], "joined_at": "2024-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false, "flags": 0],
+    "content": .string("benchmark message " + String(repeating: "lorem ipsum dolor sit amet ", count: 20)),
+    "timestamp": "2024-01-01T00:00:01.000000+00:00", "edited_timestamp": nil, "tts": false, "mention_everyone": false,
+    "mentions": [], "mention_roles": [], "attachments": [], "embeds": [], "pinned": false, "type": 0, "flags": 0,
+    "components": [], "channel_type": 0, "nonce": "1300000000000000000",
+]

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+
+/// Benchmarks of the gateway's hot paths (see Tools/README.md). Build in release mode:
+/// `swift build -c release --product gateway-bench`.
+@main
+struct GatewayBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway-bench",
+        abstract: "Measure gatewaytape's per-dispatch and per-connection costs.",
+        subcommands: [Throughput.self, Idle.self, Receive.self, Heartbeats.self]
+    )
+
+    struct Throughput: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Dispatches of ~1 KB MESSAGE_CREATE to one client as fast as it reads.")
+        @Option var count = 300_000
+        @Option(help: "zlib-stream or zstd-stream") var compress: String?
+
+        func run() async throws {
+            let result = try await ThroughputBenchmark.run(count: count, compress: compress, sink: nil)
+            printResult("throughput" + (compress.map { " (\($0))" } ?? " (plain JSON)"), result)
+        }
+    }
+
+    struct Idle: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Identified idle connections heartbeating: missed ACKs, ACK RTT, RSS per connection.")
+        @Option var connections = 5_000
+        @Option var seconds = 60
+        @Option(name: .customLong("heartbeat-interval")) var heartbeatInterval = 1_000
+
+        func run() async throws {
+            let result = try await IdleConnectionsBenchmark.run(connections: connections, seconds: seconds, heartbeatInterval: heartbeatInterval)
+            printResult("idle connections", result)
+        }
+    }
+
+    struct Receive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "(child process) the receiving bot of `throughput`.", shouldDisplay: false)
+        @Option var port: Int
+        @Option var token: String
+        @Option var count: Int
+        @Option var compress: String?
+        func run() async throws { try await BenchClients.receive(port: port, token: token, count: count, compress: compress) }
+    }
+
+    struct Heartbeats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "(child process) the heartbeating bots of `idle`.", shouldDisplay: false)
+        @Option var port: Int
+        @Option var token: String
+        @Option var connections: Int
+        @Option var seconds: Int
+        func run() async throws { try await BenchClients.heartbeats(port: port, token: token, connections: connections, seconds: seconds) }
+    }
+}
+
+func printResult(_ name: String, _ result: [String: Double]) {
+    print(name + ":")
+    for key in result.keys.sorted() {
+        let value = result[key]!
+        print("  \(key): " + (value.rounded() == value && abs(value) < 1e12 ? String(Int(value)) : String(format: "%.3f", value)))
+    }
+}
