@@ -26,18 +26,64 @@ public enum JSONValue: Hashable, Sendable {
 
     /// The compact JSON text of this value (keys sorted, so output is stable).
     public var jsonBytes: [UInt8] {
-        // Encoding a JSONValue cannot fail: it has no non-conforming floats except ones we refuse below.
-        (try? Self.encoder.encode(self)).map(Array.init) ?? Array("null".utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        write(into: &output)
+        return output
     }
 
     /// The compact JSON text of this value.
     public var jsonString: String { String(decoding: jsonBytes, as: UTF8.self) }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    /// Appends the compact JSON text (a hand-written writer: JSONEncoder costs several µs per
+    /// payload, and dispatches are encoded on the hot path).
+    public func write(into output: inout [UInt8]) {
+        switch self {
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let b): output.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): output.append(contentsOf: String(i).utf8)
+        case .double(let d): output.append(contentsOf: (d.isFinite ? String(d) : "0").utf8)
+        case .string(let s): Self.writeString(s, into: &output)
+        case .array(let items):
+            output.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                item.write(into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let object):
+            output.append(UInt8(ascii: "{"))
+            for (index, key) in object.keys.sorted().enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                Self.writeString(key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                object[key]!.write(into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped, UTF-8 kept as is.
+    static func writeString(_ string: String, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x00..<0x20:
+                output.append(contentsOf: Array("\\u00".utf8))
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0x0F)])
+            default: output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
 
     public subscript(key: String) -> JSONValue? {
         get { if case .object(let object) = self { object[key] } else { nil } }

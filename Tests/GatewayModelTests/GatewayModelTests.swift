@@ -1,0 +1,108 @@
+import GatewayModel
+import Testing
+
+struct JSONValueTests {
+    @Test(arguments: [
+        #"{"a":1,"b":[true,false,null],"c":"x"}"#,
+        #"{"big":9223372036854775807,"neg":-42,"f":1.5}"#,
+        #"{"s":"quote \" backslash \\ newline \n tab \t nul \u0000 emoji 🎉 中文"}"#,
+    ])
+    func parsesAndWritesBackEquivalentJSON(text: String) throws {
+        let value = try JSONValue(parsing: text)
+        let again = try JSONValue(parsing: value.jsonBytes)
+        #expect(again == value)
+    }
+
+    @Test func writesCompactSortedEscapedText() {
+        let value: JSONValue = ["b": 1, "a": ["x\n\"y": nil], "c": .string("\u{01}é")]
+        #expect(value.jsonString == #"{"a":{"x\n\"y":null},"b":1,"c":"\u0001é"}"#)
+    }
+
+    @Test func snowflakesFromStringsOrNumbers() throws {
+        #expect(JSONValue.string("1099511627776000000").snowflake == 1_099_511_627_776_000_000)
+        #expect(JSONValue.int(1_099_511_627_776_000_000).snowflake == 1_099_511_627_776_000_000)
+        #expect(JSONValue.string("abc").snowflake == nil)
+        #expect(try JSONValue(parsing: "12345678901234567").int64Value == 12_345_678_901_234_567)
+    }
+
+    @Test func rejectsNonJSON() {
+        #expect(throws: (any Error).self) { try JSONValue(parsing: "{nope") }
+    }
+}
+
+struct FixtureTests {
+    @Test func defaultFixtureHasTwoGuildsOnDifferentShardsAndTwentyMembers() {
+        let fixture = Fixture.default
+        #expect(fixture.guilds.count >= 2)
+        #expect(Set(fixture.guildIDs.map { ($0 >> 22) % 2 }) == [0, 1])
+        for guild in fixture.guilds {
+            let members = guild["members"]?.arrayValue ?? []
+            #expect(members.count >= 20)
+            #expect(guild["member_count"] == .int(Int64(members.count)))
+            #expect(guild["roles"]?.arrayValue?.allSatisfy { $0["colors"] != nil } == true)
+            #expect((guild["channels"]?.arrayValue?.count ?? 0) >= 2)
+        }
+        #expect(fixture.approvedIntents == .privileged)
+    }
+
+    @Test func partialFixtureIsFilledFromTemplates() throws {
+        let fixture = try Fixture(json: [
+            "user": ["id": "42", "username": "bot"],
+            "guilds": [["id": "7", "channels": [["id": "8", "name": "general"]], "members": [["user": ["id": "9"]]]]],
+            "approved_intents": ["GUILD_MEMBERS"],
+        ])
+        #expect(fixture.user["bot"] == true && fixture.user["discriminator"] == "0")
+        #expect(fixture.applicationID == "42" && fixture.application["owner"]?["id"] == "42")
+        let guild = try #require(fixture.guild(7))
+        #expect(guild["channels"]?.arrayValue?.first?["guild_id"] == "7")
+        #expect(guild["roles"]?.arrayValue?.first?["name"] == "@everyone")
+        #expect(guild["members"]?.arrayValue?.count == 2)  // the bot is added
+        #expect(guild["member_count"] == 2)
+        #expect(fixture.approvedIntents == .guildMembers)
+    }
+
+    @Test(arguments: [
+        (#"[]"#, "the fixture must be a JSON object"),
+        (#"{"user":{"id":"x"}}"#, "user.id"),
+        (#"{"guilds":{}}"#, "guilds:"),
+        (#"{"guilds":[{"name":"no id"}]}"#, "guilds[0].id"),
+        (#"{"guilds":[{"id":"1","channels":[{"name":"x"}]}]}"#, "guilds[0].channels[0].id"),
+        (#"{"guilds":[{"id":"1","members":[{"user":{}}]}]}"#, "guilds[0].members[0].user.id"),
+        (#"{"approved_intents":["NOPE"]}"#, "approved_intents[0]"),
+        ("not json", "not valid JSON"),
+    ])
+    func badFixturesNameTheField(text: String, field: String) {
+        do {
+            _ = try Fixture(parsing: Array(text.utf8))
+            Issue.record("accepted \(text)")
+        } catch {
+            #expect(error.description.contains(field), "\(error.description)")
+        }
+    }
+}
+
+struct ProtocolValueTests {
+    @Test func intentsGateEventsByGuildOrDM() {
+        #expect(GatewayIntents.required(forEvent: "MESSAGE_CREATE", inGuild: true) == .guildMessages)
+        #expect(GatewayIntents.required(forEvent: "MESSAGE_CREATE", inGuild: false) == .directMessages)
+        #expect(GatewayIntents.required(forEvent: "GUILD_CREATE", inGuild: true) == .guilds)
+        #expect(GatewayIntents.required(forEvent: "PRESENCE_UPDATE", inGuild: true) == .guildPresences)
+        #expect(GatewayIntents.required(forEvent: "INTERACTION_CREATE", inGuild: true) == nil)
+        #expect(GatewayIntents.required(forEvent: "GUILD_MEMBERS_CHUNK", inGuild: true) == nil)
+    }
+
+    @Test func documentedIntentBits() {
+        for bit in [0, 1, 2, 16, 20, 21, 24, 25] { #expect(GatewayIntents.documented.contains(GatewayIntents(rawValue: 1 << UInt64(bit)))) }
+        for bit in [17, 18, 19, 22, 23, 26] { #expect(!GatewayIntents.documented.contains(GatewayIntents(rawValue: 1 << UInt64(bit)))) }
+    }
+
+    @Test func closeCodeSemantics() {
+        for code: UInt16 in [4004, 4010, 4011, 4012, 4013, 4014] { #expect(!GatewayCloseCode(rawValue: code).allowsReconnect) }
+        for code: UInt16 in [4000, 4001, 4002, 4003, 4005, 4007, 4008, 4009] { #expect(GatewayCloseCode(rawValue: code).allowsReconnect) }
+        #expect(!GatewayCloseCode.normal.clientCloseKeepsSession && !GatewayCloseCode.goingAway.clientCloseKeepsSession)
+        #expect(GatewayCloseCode(rawValue: 4000).clientCloseKeepsSession)
+        #expect(GatewayCloseCode.invalidSeq.serverCloseEndsSession && GatewayCloseCode.sessionTimedOut.serverCloseEndsSession)
+        #expect(!GatewayCloseCode.unknownError.serverCloseEndsSession)
+        #expect(GatewayOpcode(rawValue: 99).name == "OP_99")
+    }
+}
