@@ -13,6 +13,17 @@ enum FileSystem {
         return lstat(path, &info) == 0
     }
 
+    /// The size of a file in bytes (`nil` when it does not exist).
+    static func size(_ path: String) -> Int? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : nil
+    }
+
+    /// Removes a file, ignoring errors.
+    static func remove(_ path: String) {
+        unlink(path)
+    }
+
     /// Whether `path` is a directory.
     static func isDirectory(_ path: String) -> Bool {
         var info = stat()
@@ -108,6 +119,14 @@ enum FileSystem {
             unlink(temporary)
             throw RecordingError.io(path, "write", text)
         }
+    }
+
+    /// Flushes a file's data to disk (before renaming it into place).
+    static func syncFile(_ path: String) throws(RecordingError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw RecordingError.io(path, "write", errnoText()) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw RecordingError.io(path, "write", errnoText()) }
     }
 
     /// The current time as ISO 8601 UTC, e.g. `2025-03-01T12:34:56Z`.

@@ -19,8 +19,10 @@ final class OutputFile {
     }
 
     /// Standard output.
-    static func standardOutput() -> OutputFile {
-        OutputFile(file: stdout, temporaryPath: nil, displayName: "standard output")
+    static func standardOutput() throws(RecordingError) -> OutputFile {
+        // A stream of our own on descriptor 1 (the C `stdout` global is not concurrency-safe in Swift 6).
+        guard let file = fdopen(1, "w") else { throw RecordingError.io("standard output", "write", FileSystem.errnoText()) }
+        return OutputFile(file: file, temporaryPath: nil, displayName: "standard output")
     }
 
     /// A new temporary file in the directory of `path`.

@@ -17,11 +17,22 @@ extension Recorder {
         public var lowWaterBytes: Int
         /// Most rows in one transaction. Default 4,096.
         public var maxTransactionRows: Int
-        /// Longest time a transaction stays open under load, in nanoseconds. Default 50 ms. When the
-        /// queue runs empty the writer commits at once.
+        /// Longest time a transaction stays open under load, in nanoseconds. Default 50 ms.
         public var maxCommitDelayNanoseconds: UInt64
-        /// `PRAGMA wal_autocheckpoint` in pages. Default 8,192 (32 MiB of WAL between checkpoints).
-        public var walAutocheckpointPages: Int
+        /// How long the writer waits for more events when its queue runs empty before it commits, in
+        /// nanoseconds (counted from the transaction's first row). Default 5 ms: a lone event is
+        /// committed within 5 ms, and moderate rates need at most 200 commits a second.
+        public var commitLingerNanoseconds: UInt64
+        /// SQLite page size of a new recording. Default 16 KiB (a 1 KB frame wastes less of a page, and
+        /// each WAL write carries more rows than with SQLite's default 4 KiB).
+        public var pageSize: Int
+        /// Committed bytes after which the background checkpointer is woken at once (otherwise it runs
+        /// every 250 ms while there are commits). Default 16 MiB.
+        public var checkpointAfterBytes: Int
+        /// WAL size above which the writer itself runs a blocking checkpoint and restarts the WAL, so a
+        /// disk slower than the frame rate slows recording down (backpressure) instead of growing the
+        /// WAL without bound. Default 512 MiB.
+        public var walSizeLimitBytes: Int
 
         /// Creates options; every parameter has a default.
         public init(
@@ -31,7 +42,10 @@ extension Recorder {
             lowWaterBytes: Int = 16 << 20,
             maxTransactionRows: Int = 4096,
             maxCommitDelayNanoseconds: UInt64 = 50_000_000,
-            walAutocheckpointPages: Int = 8192
+            commitLingerNanoseconds: UInt64 = 5_000_000,
+            pageSize: Int = 16384,
+            checkpointAfterBytes: Int = 16 << 20,
+            walSizeLimitBytes: Int = 512 << 20
         ) {
             self.highWaterEvents = max(1, highWaterEvents)
             self.lowWaterEvents = min(max(0, lowWaterEvents), self.highWaterEvents)
@@ -39,7 +53,13 @@ extension Recorder {
             self.lowWaterBytes = min(max(0, lowWaterBytes), self.highWaterBytes)
             self.maxTransactionRows = max(1, maxTransactionRows)
             self.maxCommitDelayNanoseconds = maxCommitDelayNanoseconds
-            self.walAutocheckpointPages = max(0, walAutocheckpointPages)
+            self.commitLingerNanoseconds = min(commitLingerNanoseconds, maxCommitDelayNanoseconds)
+            // A power of two between 512 and 65536, as SQLite requires.
+            var size = 512
+            while size < min(max(pageSize, 512), 65536) { size <<= 1 }
+            self.pageSize = size
+            self.checkpointAfterBytes = max(1, checkpointAfterBytes)
+            self.walSizeLimitBytes = max(1 << 20, walSizeLimitBytes)
         }
     }
 

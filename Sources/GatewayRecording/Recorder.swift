@@ -71,15 +71,17 @@ public final class Recorder: RecordingSink, Sendable {
             ("mode", mode.rawValue),
             ("source", source ?? ""),
         ]
+        let queue = RecorderQueue(options: options)
+        self.queue = queue
         let writer: RecordingWriter
         do {
-            writer = try RecordingWriter(path: path, startTime: startTime, options: options, meta: meta)
+            writer = try RecordingWriter(
+                path: path, startTime: startTime, options: options, meta: meta,
+                onCheckpointError: { [path] error in queue.noteFailure(.writing(path, error)) })
         } catch {
             FileSystem.removeDatabase(path)
             throw RecordingError.io(path, "create recording", error.message)
         }
-        let queue = RecorderQueue(options: options)
-        self.queue = queue
         let thread = Thread { writer.run(queue: queue) }
         thread.name = "gatewaytape-recorder"
         thread.start()

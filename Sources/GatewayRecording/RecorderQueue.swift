@@ -11,11 +11,9 @@ final class RecorderQueue: Sendable {
     enum Take {
         /// `batch` holds events to write.
         case batch
-        /// Nothing queued; the caller has an open transaction to commit first.
-        case empty
-        /// Nothing queued; the writer was marked idle and must wait on `wakeup`.
+        /// Nothing queued; the writer was marked idle and may wait on `wakeup` (`sleep`).
         case sleep
-        /// Closing and fully drained: the writer finishes.
+        /// Closing and fully drained: the writer commits and finishes.
         case finish
     }
 
@@ -159,14 +157,12 @@ final class RecorderQueue: Sendable {
     // MARK: Writer
 
     /// Swaps the queued events into `batch` (which must be empty) or says why there are none.
-    /// - Parameter canSleep: `false` while the writer has an open transaction (it commits before sleeping).
-    func take(into batch: inout [RecordEvent], canSleep: Bool) -> Take {
+    func take(into batch: inout [RecordEvent]) -> Take {
         state.withLock { state -> Take in
             if !state.queue.isEmpty {
                 swap(&state.queue, &batch)
                 return .batch
             }
-            guard canSleep else { return .empty }
             if state.closing {
                 state.drained = true
                 return .finish
@@ -176,9 +172,20 @@ final class RecorderQueue: Sendable {
         }
     }
 
-    /// Blocks the writer thread until a producer or `close` signals.
-    func sleep() {
-        wakeup.wait()
+    /// The writer goes on working after a `.sleep` answer without sleeping.
+    func clearIdle() {
+        state.withLock { $0.writerIdle = false }
+    }
+
+    /// Blocks the writer thread until a producer or `close` signals, or until `deadline`.
+    func sleep(until deadline: DispatchTime? = nil) {
+        if let deadline {
+            if wakeup.wait(timeout: deadline) == .timedOut {
+                state.withLock { $0.writerIdle = false }
+            }
+        } else {
+            wakeup.wait()
+        }
     }
 
     /// The writer committed (or gave up on) `events` events weighing `bytes`.

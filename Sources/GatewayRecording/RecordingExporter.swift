@@ -1,4 +1,5 @@
 import Foundation
+import GatewayModel
 
 /// Writes one session of a recording as JSON lines (`gatewaytape export`), losslessly.
 ///
@@ -161,7 +162,7 @@ public struct RecordingExporter: Sendable {
 
     /// Exports one session to standard output.
     public func exportToStandardOutput(sessionID: String) throws(RecordingError) {
-        let output = OutputFile.standardOutput()
+        let output = try OutputFile.standardOutput()
         try export(sessionID: sessionID) { (line) throws(RecordingError) in try output.write(line) }
         try output.flush()
     }

@@ -38,6 +38,8 @@ public final class RecordingReader: Sendable {
     public let formatVersion: Int
 
     private let connection: Mutex<SQLiteConnection?>
+    /// `-wal` / `-shm` files that did not exist before this reader opened the file.
+    private let createdCompanions: [String]
     private let hasMeta: Bool
     private let hasControls: Bool
     private let hasHTTP: Bool
@@ -50,6 +52,10 @@ public final class RecordingReader: Sendable {
     public init(path: String, check: IntegrityCheck = .quick) throws(RecordingError) {
         self.path = path
         try Self.checkHeader(path)
+        // A read-only connection to a WAL file creates `-wal` and `-shm` and cannot remove them; the
+        // reader removes the ones it created (see `removeCreatedCompanions`).
+        let created = ["-wal", "-shm"].filter { !FileSystem.exists(path + $0) }
+        createdCompanions = created
         let db: SQLiteConnection
         do {
             db = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READONLY)
@@ -84,27 +90,46 @@ public final class RecordingReader: Sendable {
             }
         } catch let error as RecordingError {
             db.close()
+            Self.removeCompanions(created, of: path)
             throw error
         } catch let error as SQLiteError {
             db.close()
+            Self.removeCompanions(created, of: path)
             if error.isDamage { throw .damaged(path, error.message) }
             throw .io(path, "read", error.message)
         } catch {
             db.close()
+            Self.removeCompanions(created, of: path)
             throw .io(path, "read", "\(error)")
         }
         connection = Mutex(db)
     }
 
     deinit {
-        connection.withLock { $0?.close() }
+        close()
     }
 
     /// Closes the file; later calls throw `.ioFailure`. Optional: the reader closes itself when released.
     public func close() {
-        connection.withLock { db in
-            db?.close()
+        let wasOpen = connection.withLock { db -> Bool in
+            guard let open = db else { return false }
+            open.close()
             db = nil
+            return true
+        }
+        if wasOpen { Self.removeCompanions(createdCompanions, of: path) }
+    }
+
+    /// Removes the `-wal` and `-shm` files this reader's connection created, when the WAL is empty
+    /// (so nothing was written meanwhile: a recorder never opens an existing file). Leaves files that
+    /// existed before, such as those of a live recorder or of a writer that crashed.
+    private static func removeCompanions(_ created: [String], of path: String) {
+        if created.contains("-wal") {
+            guard FileSystem.size(path + "-wal") == 0 else { return }
+            FileSystem.remove(path + "-wal")
+        }
+        if created.contains("-shm") && !FileSystem.exists(path + "-wal") {
+            FileSystem.remove(path + "-shm")
         }
     }
 

@@ -1,4 +1,5 @@
 import CSQLite
+import Dispatch
 import GatewayModel
 
 /// The writer side of a `Recorder`: owns the SQLite connection and its prepared statements and runs
@@ -8,6 +9,7 @@ import GatewayModel
 /// used only by the writer thread: hence `@unchecked Sendable`.
 final class RecordingWriter: @unchecked Sendable {
     private let db: SQLiteConnection
+    private let checkpointer: Checkpointer
     private let path: String
     private let startTime: UInt64
     private let options: Recorder.Options
@@ -24,12 +26,17 @@ final class RecordingWriter: @unchecked Sendable {
 
     /// Opens an existing, empty (or new-format) file, configures WAL, migrates the schema, writes the
     /// `meta` rows and prepares the statements.
-    init(path: String, startTime: UInt64, options: Recorder.Options, meta: [(String, String)]) throws(SQLiteError) {
+    init(
+        path: String, startTime: UInt64, options: Recorder.Options, meta: [(String, String)],
+        onCheckpointError: @escaping @Sendable (SQLiteError) -> Void
+    ) throws(SQLiteError) {
         self.path = path
         self.startTime = startTime
         self.options = options
         let db = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         self.db = db
+        // The page size of a new database is set before anything is written (WAL mode fixes it).
+        try db.execute("PRAGMA page_size = \(options.pageSize)")
         let journalMode = try db.textColumn("PRAGMA journal_mode = WAL").first ?? ""
         guard journalMode.lowercased() == "wal" else {
             throw SQLiteError(code: SQLITE_ERROR, message: "cannot switch to WAL mode (journal_mode is \(journalMode))")
@@ -38,7 +45,8 @@ final class RecordingWriter: @unchecked Sendable {
             """
             PRAGMA synchronous = NORMAL;
             PRAGMA busy_timeout = 5000;
-            PRAGMA wal_autocheckpoint = \(options.walAutocheckpointPages);
+            PRAGMA wal_autocheckpoint = 0;
+            PRAGMA journal_size_limit = \(64 << 20);
             PRAGMA cache_size = -16384;
             """)
         try RecordingSchema.migrate(db)
@@ -87,7 +95,20 @@ final class RecordingWriter: @unchecked Sendable {
             """, persistent: true)
         begin = try db.prepare("BEGIN", persistent: true)
         commit = try db.prepare("COMMIT", persistent: true)
+        // Checkpoints run on a second connection and thread (the writer's autocheckpoint is off).
+        checkpointer = try Checkpointer(path: path, onError: onCheckpointError)
     }
+
+    /// What is bound to `insertFrame`'s session, direction and event parameters.
+    private struct FrameBindings {
+        var valid = false
+        var sessionID: String?
+        var direction: FrameDirection = .inbound
+        var event: String?
+    }
+    private var frameBindings = FrameBindings()
+    private static let inbound: StaticString = "in"
+    private static let outbound: StaticString = "out"
 
     /// Nanoseconds since the recording started (negative for an event stamped before it).
     @inline(__always)
@@ -99,14 +120,18 @@ final class RecordingWriter: @unchecked Sendable {
 
     /// Runs until the queue is closed and drained, then checkpoints and closes the database.
     func run(queue: RecorderQueue) {
+        checkpointer.start()
         var batch: [RecordEvent] = []
         batch.reserveCapacity(options.maxTransactionRows)
         var inTransaction = false
         var transactionRows = 0
         var transactionBytes = 0
         var transactionStart: UInt64 = 0
+        var bytesSinceCheckpointSignal = 0
+        var bytesSinceWALCheck = 0
         let maxRows = options.maxTransactionRows
         let maxDelay = options.maxCommitDelayNanoseconds
+        let linger = options.commitLingerNanoseconds
 
         func finishTransaction() {
             if inTransaction {
@@ -117,16 +142,25 @@ final class RecordingWriter: @unchecked Sendable {
                     try? db.execute("ROLLBACK")
                 }
                 inTransaction = false
+                bytesSinceCheckpointSignal += transactionBytes
+                bytesSinceWALCheck += transactionBytes
+                let urgent = bytesSinceCheckpointSignal >= options.checkpointAfterBytes
+                if urgent { bytesSinceCheckpointSignal = 0 }
+                checkpointer.noteCommit(urgent: urgent)
             }
             if transactionRows > 0 {
                 queue.didWrite(events: transactionRows, bytes: transactionBytes)
             }
             transactionRows = 0
             transactionBytes = 0
+            if bytesSinceWALCheck >= options.checkpointAfterBytes {
+                bytesSinceWALCheck = 0
+                limitWAL(queue: queue)
+            }
         }
 
         loop: while true {
-            switch queue.take(into: &batch, canSleep: !inTransaction) {
+            switch queue.take(into: &batch) {
             case .batch:
                 for event in batch {
                     if !inTransaction {
@@ -152,10 +186,19 @@ final class RecordingWriter: @unchecked Sendable {
                     }
                 }
                 batch.removeAll(keepingCapacity: true)
-            case .empty:
-                finishTransaction()
             case .sleep:
-                queue.sleep()
+                guard transactionRows > 0 else {
+                    queue.sleep()
+                    continue loop
+                }
+                // Linger briefly for more events, so that moderate rates share commits.
+                let age = MonotonicClock.now() &- transactionStart
+                if age >= linger {
+                    queue.clearIdle()
+                    finishTransaction()
+                } else {
+                    queue.sleep(until: DispatchTime(uptimeNanoseconds: DispatchTime.now().uptimeNanoseconds + (linger - age)))
+                }
             case .finish:
                 break loop
             }
@@ -164,7 +207,16 @@ final class RecordingWriter: @unchecked Sendable {
         close(queue: queue)
     }
 
+    /// Restarts the WAL with a blocking checkpoint when it has grown past the limit (the disk is
+    /// slower than the frame rate): recording slows down rather than growing the WAL without bound.
+    private func limitWAL(queue: RecorderQueue) {
+        guard let size = FileSystem.size(path + "-wal"), size > options.walSizeLimitBytes else { return }
+        let rc = sqlite3_wal_checkpoint_v2(db.handle, nil, SQLITE_CHECKPOINT_RESTART, nil, nil)
+        if rc != SQLITE_OK && rc != SQLITE_BUSY { queue.noteFailure(.writing(path, db.error(rc))) }
+    }
+
     private func close(queue: RecorderQueue) {
+        checkpointer.stop()
         for statement in [
             insertFrame, upsertSession, upsertOpened, upsertIdentified, upsertClosed, insertControl, insertHTTP, begin,
             commit,
@@ -188,13 +240,25 @@ final class RecordingWriter: @unchecked Sendable {
         case .frame(let frame):
             let statement = insertFrame
             statement.bind(frame.connectionID, at: 1)
-            statement.bind(frame.sessionID, at: 2)
+            // Consecutive frames usually share session, direction and event name: SQLite keeps
+            // bindings across resets, so those are rebound only when they change.
+            if frame.sessionID != frameBindings.sessionID || !frameBindings.valid {
+                statement.bind(frame.sessionID, at: 2)
+                frameBindings.sessionID = frame.sessionID
+            }
             statement.bind(offset(frame.t), at: 3)
-            statement.bind(frame.direction.rawValue, at: 4)
+            if frame.direction != frameBindings.direction || !frameBindings.valid {
+                statement.bindStatic(frame.direction == .inbound ? Self.inbound : Self.outbound, at: 4)
+                frameBindings.direction = frame.direction
+            }
             statement.bind(frame.op, at: 5)
             statement.bind(frame.seq, at: 6)
-            statement.bind(frame.event, at: 7)
+            if frame.event != frameBindings.event || !frameBindings.valid {
+                statement.bind(frame.event, at: 7)
+                frameBindings.event = frame.event
+            }
             statement.bind(frame.wireBytes, at: 9)
+            frameBindings.valid = true
             // The payload is bound without a copy, so the statement runs inside the closure.
             let failure = frame.payload.withUnsafeBytes { bytes -> SQLiteError? in
                 statement.bindTextNoCopy(bytes, at: 8)

@@ -71,6 +71,16 @@ final class SQLiteStatement {
         }
     }
 
+    /// Binds a static string without copying.
+    @inline(__always)
+    func bindStatic(_ value: StaticString, at index: Int32) {
+        value.withUTF8Buffer { bytes in
+            bytes.baseAddress!.withMemoryRebound(to: CChar.self, capacity: bytes.count) { pointer in
+                _ = sqlite3_bind_text(handle, index, pointer, Int32(bytes.count), nil)
+            }
+        }
+    }
+
     /// Binds text without copying: the bytes must stay valid until the statement is stepped and reset
     /// (`SQLITE_STATIC`). An empty buffer binds `""`, not NULL.
     @inline(__always)

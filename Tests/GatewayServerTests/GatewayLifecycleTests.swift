@@ -85,13 +85,18 @@ struct GatewayLifecycleTests {
     }
 
     @Test func missingHeartbeatsCloseWith4009AndTheSessionCannotResume() async throws {
-        let server = try await TestServer.start(.init(heartbeatInterval: 400))
+        let server = try await TestServer.start(.init(heartbeatInterval: 1_000))
         defer { Task { await server.stop() } }
-        let (client, ready) = try await server.identify()
         let started = ContinuousClock.now
-        #expect(try await client.ending(timeout: .seconds(3)) == .closed(code: 4009, reason: "Session timed out."))
-        let waited = ContinuousClock.now - started
-        #expect(waited >= .milliseconds(500) && waited < .milliseconds(1_500))
+        let (client, ready) = try await server.identify()
+        // One heartbeat in time moves the deadline: 1.5 × interval after it.
+        try await Task.sleep(for: .milliseconds(800))
+        try await client.send(op: 1, 3)
+        let heartbeatAt = ContinuousClock.now
+        #expect(try await client.ending(timeout: .seconds(4)) == .closed(code: 4009, reason: "Session timed out."))
+        let waited = ContinuousClock.now - heartbeatAt
+        #expect(waited >= .milliseconds(1_400) && waited < .milliseconds(2_500), "closed \(waited) after the last heartbeat")
+        #expect(ContinuousClock.now - started >= .milliseconds(2_200))
         let again = try await server.connect()
         _ = try await again.next()
         try await again.send(op: 6, ["token": "test-token", "session_id": ready["d"]!["session_id"]!, "seq": 1])
