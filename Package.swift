@@ -53,12 +53,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Comparing a bot's frames across recordings (diff, replay --verify).
+        .target(name: "GatewayDiff", dependencies: ["GatewayModel", "GatewayRecording"], swiftSettings: swiftSettings),
+        // Replaying a recorded session to a live bot.
+        .target(
+            name: "GatewayReplay",
+            dependencies: ["GatewayModel", "GatewayRecording", "GatewayServer"],
+            swiftSettings: swiftSettings
+        ),
         // The command line: parses, wires modules together, exits.
         .executableTarget(
             name: "gatewaytape",
             dependencies: [
                 "GatewayServer",
                 "GatewayRecording",
+                "GatewayDiff",
+                "GatewayReplay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -91,6 +101,12 @@ let package = Package(
         ),
         .testTarget(name: "GatewayModelTests", dependencies: ["GatewayModel"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayCompressionTests", dependencies: ["GatewayCompression"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayDiffTests", dependencies: ["GatewayDiff", "GatewayRecording", "GatewayModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GatewayReplayTests",
+            dependencies: ["GatewayReplay", "GatewayRecording", "GatewayServer", "GatewayModel", "GatewayTestClient"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "GatewayRecordingTests", dependencies: ["GatewayRecording", "GatewayModel"], swiftSettings: swiftSettings),
         // Benchmarks (run by hand, see Tools/README.md).
         .executableTarget(

@@ -19,6 +19,8 @@ public struct GatewayServerConfiguration: Sendable {
     public var rateLimit: Bool
     /// Where every frame, connection, control action and REST call is reported (the recorder).
     public var recordingSink: (any RecordingSink)?
+    /// Answers op 8 and op 4 instead of the fixture (replay).
+    public var commandResponder: (any GatewayCommandResponder)?
 
     public init(
         host: String = "127.0.0.1",
@@ -28,8 +30,10 @@ public struct GatewayServerConfiguration: Sendable {
         strictTokens: Bool = false,
         controlToken: String? = nil,
         rateLimit: Bool = true,
-        recordingSink: (any RecordingSink)? = nil
+        recordingSink: (any RecordingSink)? = nil,
+        commandResponder: (any GatewayCommandResponder)? = nil
     ) {
+        self.commandResponder = commandResponder
         self.host = host
         self.port = port
         self.heartbeatInterval = heartbeatInterval

@@ -192,11 +192,22 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         case .heartbeat: receiveHeartbeat()
         case .identify: receiveIdentify(data)
         case .resume: receiveResume(data)
-        case .requestGuildMembers: receiveRequestGuildMembers(data)
-        case .voiceStateUpdate: receiveVoiceStateUpdate(data)
+        case .requestGuildMembers, .voiceStateUpdate:
+            if let responses = respondFromResponder(opcode, data) {
+                for response in responses { gatewaySession?.deliver(event: response.event, data: ByteBuffer(bytes: response.data.jsonBytes)) }
+            } else if opcode == .requestGuildMembers {
+                receiveRequestGuildMembers(data)
+            } else {
+                receiveVoiceStateUpdate(data)
+            }
         default: break  // op 3, 31, 43: accepted and recorded.
         }
         context?.flush()
+    }
+
+    private func respondFromResponder(_ opcode: GatewayOpcode, _ data: JSONValue) -> [(event: String, data: JSONValue)]? {
+        guard let responder = state.configuration.commandResponder, let gateway = gatewaySession else { return nil }
+        return responder.responses(to: opcode, data: data, sessionID: gateway.botSession.id, shard: gateway.shard.map { [$0.id, $0.count] })
     }
 
     private func isRateLimited() -> Bool {

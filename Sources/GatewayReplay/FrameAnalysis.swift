@@ -1,0 +1,73 @@
+import GatewayModel
+import GatewayRecording
+
+/// One pass over a recorded session's frames that sorts the server's dispatches into what the
+/// server regenerates (READY, GUILD_CREATEs of IDENTIFY, RESUMED), what answers the bot's commands
+/// (member chunks after op 8, voice events after op 4) and what the timeline re-dispatches.
+struct FrameAnalysis {
+    struct Dispatch {
+        let tNs: Int64
+        let event: String
+        let data: JSONValue
+        let guildID: String?
+    }
+
+    private(set) var firstReady: (tNs: Int64, data: JSONValue)?
+    private(set) var helloInterval: Int?
+    /// Guilds as the recorded IDENTIFYs delivered them.
+    private(set) var identifyGuilds: [JSONValue] = []
+    /// Recorded READY and RESUMED times: where timeline segments start.
+    private(set) var anchors: [Int64] = []
+    private(set) var timelineDispatches: [Dispatch] = []
+    let responses = RecordedResponses()
+
+    private struct ConnectionState {
+        var sendingIdentifyGuilds = false
+        var memberRequest: String?
+        var voiceRequest: String?
+    }
+
+    init(frames: [StoredFrame]) {
+        var connections: [Int64: ConnectionState] = [:]
+        for frame in frames {
+            guard let payload = try? JSONValue(parsing: frame.payload) else { continue }
+            let key = frame.connectionID ?? -1
+            var state = connections[key] ?? ConnectionState()
+            defer { connections[key] = state }
+            let op = frame.op ?? payload["op"]?.int64Value.map(Int.init)
+            let data = payload["d"] ?? .null
+            if frame.direction == .inbound {
+                switch op {
+                case GatewayOpcode.requestGuildMembers.rawValue?: state.memberRequest = RecordedResponses.memberKey(data)
+                case GatewayOpcode.voiceStateUpdate.rawValue?: state.voiceRequest = RecordedResponses.voiceKey(data)
+                default: break
+                }
+                continue
+            }
+            if op == GatewayOpcode.hello.rawValue, helloInterval == nil {
+                helloInterval = data["heartbeat_interval"]?.int64Value.map(Int.init)
+            }
+            guard op == GatewayOpcode.dispatch.rawValue, let event = frame.event ?? payload["t"]?.stringValue else { continue }
+            if event != "GUILD_CREATE" { state.sendingIdentifyGuilds = false }
+            switch event {
+            case "READY":
+                if firstReady == nil { firstReady = (frame.tNs, data) }
+                anchors.append(frame.tNs)
+                state.sendingIdentifyGuilds = true
+            case "RESUMED":
+                anchors.append(frame.tNs)
+            case "GUILD_CREATE" where state.sendingIdentifyGuilds:
+                identifyGuilds.append(data)
+            case "GUILD_MEMBERS_CHUNK" where state.memberRequest != nil:
+                responses.addMemberChunk(data, for: state.memberRequest!)
+                if (data["chunk_index"]?.int64Value ?? 0) + 1 >= (data["chunk_count"]?.int64Value ?? 1) { state.memberRequest = nil }
+            case "VOICE_STATE_UPDATE", "VOICE_SERVER_UPDATE" where state.voiceRequest != nil:
+                responses.addVoiceAnswer(event: event, data: data, for: state.voiceRequest!)
+                if event == "VOICE_SERVER_UPDATE" || data["channel_id"] == .null { state.voiceRequest = nil }
+            default:
+                guard firstReady != nil else { continue }
+                timelineDispatches.append(Dispatch(tNs: frame.tNs, event: event, data: data, guildID: data["guild_id"]?.snowflake.map { String($0) }))
+            }
+        }
+    }
+}

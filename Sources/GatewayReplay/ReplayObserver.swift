@@ -1,0 +1,75 @@
+import GatewayModel
+import GatewayRecording
+import Synchronization
+
+/// The replay server's recording sink: keeps the live session's frames and connections for
+/// `--verify`, notes when the live bot identifies or resumes, and forwards everything to the
+/// `--record` recorder when there is one.
+final class ReplayObserver: RecordingSink, Sendable {
+    private struct State {
+        var frames: [StoredFrame] = []
+        var connections: [Int64: StoredConnection] = [:]
+        /// MonotonicClock instants of each IDENTIFY/RESUME that succeeded, and the session.
+        var identified: [(t: UInt64, sessionID: String)] = []
+        var startNs: UInt64
+    }
+    private let state: Mutex<State>
+    private let forward: (any RecordingSink)?
+
+    init(forward: (any RecordingSink)?) {
+        self.forward = forward
+        self.state = Mutex(State(startNs: MonotonicClock.now()))
+    }
+
+    func record(_ event: RecordEvent) {
+        forward?.record(event)
+        state.withLock { state in
+            let start = state.startNs
+            func offset(_ t: UInt64) -> Int64 { Int64(bitPattern: t &- start) }
+            switch event {
+            case .frame(let frame):
+                state.frames.append(StoredFrame(
+                    id: Int64(state.frames.count + 1), connectionID: frame.connectionID, sessionID: frame.sessionID,
+                    tNs: offset(frame.t), direction: frame.direction, op: frame.op, seq: frame.seq, event: frame.event,
+                    payload: frame.payload, wireBytes: frame.wireBytes))
+            case .connectionOpened(let opened):
+                state.connections[opened.connectionID] = StoredConnection(
+                    id: opened.connectionID, sessionID: nil, gatewaySessionID: nil, shardID: nil, shardCount: nil,
+                    openedNs: offset(opened.t), closedNs: nil, closeCode: nil, closeReason: nil, closedBy: nil, query: opened.query)
+            case .connectionIdentified(let identified):
+                state.connections[identified.connectionID]?.sessionID = identified.sessionID
+                state.connections[identified.connectionID]?.gatewaySessionID = identified.gatewaySessionID
+                state.connections[identified.connectionID]?.shardID = identified.shardID
+                state.connections[identified.connectionID]?.shardCount = identified.shardCount
+                state.identified.append((MonotonicClock.now(), identified.sessionID))
+            case .connectionClosed(let closed):
+                state.connections[closed.connectionID]?.closedNs = offset(closed.t)
+                state.connections[closed.connectionID]?.closeCode = closed.code
+                state.connections[closed.connectionID]?.closeReason = closed.reason
+                state.connections[closed.connectionID]?.closedBy = closed.closedBy.rawValue
+            case .session, .control, .http:
+                break
+            }
+        }
+    }
+
+    func waitUntilWritable() async { await forward?.waitUntilWritable() }
+
+    /// Successful IDENTIFY/RESUMEs so far.
+    var identifiedCount: Int { state.withLock { $0.identified.count } }
+
+    /// The `index`-th successful IDENTIFY/RESUME, if it happened.
+    func identified(_ index: Int) -> (t: UInt64, sessionID: String)? {
+        state.withLock { index < $0.identified.count ? $0.identified[index] : nil }
+    }
+
+    /// The live session's frames and connections (everything from its first IDENTIFY on).
+    func live(sessionID: String) -> (frames: [StoredFrame], connections: [StoredConnection]) {
+        state.withLock { state in
+            let connections = state.connections.values.filter { $0.sessionID == sessionID }.sorted { $0.id < $1.id }
+            let ids = Set(connections.map(\.id))
+            let frames = state.frames.filter { frame in frame.connectionID.map(ids.contains) ?? false }
+            return (frames, connections)
+        }
+    }
+}

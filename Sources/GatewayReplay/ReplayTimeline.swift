@@ -1,0 +1,43 @@
+import GatewayModel
+
+/// What a replay sends, and when, relative to the recorded READY (segment 0) or to the recorded
+/// reconnect (READY or RESUMED) that starts each later segment.
+public struct ReplayTimeline: Sendable {
+    /// One thing to do at a recorded time.
+    public struct Event: Sendable, Equatable {
+        /// Nanoseconds after the segment's anchor.
+        public var offset: Int64
+        public var kind: Kind
+
+        public init(offset: Int64, kind: Kind) {
+            self.offset = offset
+            self.kind = kind
+        }
+    }
+
+    public enum Kind: Sendable, Equatable {
+        /// A dispatch: `data` is the JSON text of `d`.
+        case dispatch(event: String, data: [UInt8], guildID: String?)
+        /// A recorded control or fault action (`disconnect`, `stop_acks`, ...), with its arguments.
+        case control(action: String, args: JSONValue)
+    }
+
+    /// Events between two reconnects of the live bot.
+    public struct Segment: Sendable, Equatable {
+        public var events: [Event]
+        /// Recorded time from the anchor to the next anchor (or to the end of the session for the last).
+        public var duration: Int64
+
+        public init(events: [Event], duration: Int64) {
+            self.events = events
+            self.duration = duration
+        }
+    }
+
+    public var segments: [Segment]
+
+    public init(segments: [Segment]) { self.segments = segments }
+
+    /// How many events there are in all.
+    public var eventCount: Int { segments.reduce(0) { $0 + $1.events.count } }
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import GatewayModel
+import GatewayRecording
+import GatewayReplay
+import GatewayServer
+
+/// `gatewaytape replay FILE`: serve a recorded session to a live bot, faults and all.
+struct Replay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay a recorded session to a live bot at original, scaled or full speed.",
+        discussion: """
+            Serves like `serve` (gateway, REST subset, control API on one port). When the bot identifies \
+            (with any token), it gets the recorded world: the recorded user, application and guilds in \
+            READY and GUILD_CREATE. Time zero is READY; each recorded dispatch then leaves at its \
+            recorded offset divided by --speed (or back to back with --max-speed), and every recorded \
+            fault (stop ACKs, disconnect with its code, invalidate, op 7, op 9, heartbeat request, TCP \
+            drop) happens again at its scaled time. After a recorded reconnect the timeline waits until \
+            the live bot has resumed or identified again. Member chunks (op 8) and voice events (op 4) \
+            are sent when the live bot asks for them.
+
+            The run ends when the timeline is done and the bot has had the recorded time after the \
+            last event, or at --timeout (exit 1). With --verify the bot's frames are compared with the \
+            recorded bot's: the first divergence is printed and the exit status is 1.
+
+            Examples:
+              gatewaytape replay recordings/plain.sqlite --verify --timeout 60
+              gatewaytape replay run.sqlite --speed 10 --max-gap 2000 --record replayed.sqlite
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The recording to replay.", valueName: "file"))
+    var file: String
+
+    @Option(help: ArgumentHelp("The recorded session to replay (default: the only or first one).", valueName: "id"))
+    var session: String?
+
+    @Option(help: "Play at this multiple of the original speed (default 1).")
+    var speed: Double?
+
+    @Flag(name: .customLong("max-speed"), help: "Send the recorded dispatches back to back (order kept).")
+    var maxSpeed = false
+
+    @Option(name: .customLong("max-gap"), help: ArgumentHelp("Shorten idle gaps of the timeline to at most this.", valueName: "ms"))
+    var maxGap: Int?
+
+    @Flag(help: "Compare the bot's frames with the recorded bot's; exit 1 on the first divergence.")
+    var verify = false
+
+    @Option(help: ArgumentHelp("Write the verdict as JUnit XML (for CI systems).", valueName: "out.xml"))
+    var junit: String?
+
+    @Option(help: ArgumentHelp("Record the replay itself (meta.mode = replay).", valueName: "file"))
+    var record: String?
+
+    @Flag(help: "Replace the --record and --junit files if they exist.")
+    var overwrite = false
+
+    @OptionGroup var server: ServerOptions
+
+    @Option(help: ArgumentHelp("Give up after this many seconds (a bot that never connects or never recovers): exit 1.", valueName: "s"))
+    var timeout: Double?
+
+    func validate() throws {
+        if maxSpeed, speed != nil { throw ValidationError("--speed and --max-speed exclude each other") }
+        if let speed, !(speed > 0) { throw ValidationError("--speed must be a positive number") }
+        if let maxGap, maxGap < 0 { throw ValidationError("--max-gap must be a positive number of milliseconds") }
+        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+
+    func run() async throws {
+        let recorded: RecordedSession
+        do {
+            recorded = try RecordedSession(reader: try RecordingReader(path: file), sessionID: session)
+        } catch {
+            throw fail("\(error)", status: ExitStatus.badInput)
+        }
+        if let junit, !overwrite, FileManager.default.fileExists(atPath: junit) {
+            throw fail("\(junit) exists: pass --overwrite to replace it", status: ExitStatus.badInput)
+        }
+        var recorder: Recorder?
+        if let record {
+            do { recorder = try Recorder(path: record, mode: .replay, source: file, overwrite: overwrite) } catch {
+                throw fail("\(error)", status: ExitStatus.badInput)
+            }
+        }
+        let options = ReplayOptions(
+            host: server.host, port: server.port, pacing: maxSpeed ? .maxSpeed : .speed(speed ?? 1),
+            maxGap: maxGap.map { .milliseconds($0) }, timeout: timeout.map { .milliseconds(Int64($0 * 1000)) })
+        let runner = ReplayRunner(recording: recorded, options: options, recordingSink: recorder, logger: makeLogger())
+        let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1)
+        let host = server.host
+        let outcome: ReplayOutcome
+        do {
+            outcome = try await runner.run(
+                onListening: { port in FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8)) },
+                onProgress: { progress.show($0) })
+        } catch {
+            try? await recorder?.finish()
+            throw fail("cannot replay on \(server.host):\(server.port): \(error)", status: ExitStatus.runtimeFailure)
+        }
+        progress.finish()
+        if let recorder {
+            do throws(RecordingError) { try await recorder.finish() } catch {
+                throw fail("recording \(recorder.path) could not be completed: \(error)", status: ExitStatus.runtimeFailure)
+            }
+        }
+        if let reason = outcome.timeoutReason {
+            throw fail("replay of \(file) stopped: \(reason) (\(outcome.performed)/\(outcome.total) events sent)", status: ExitStatus.differs)
+        }
+    }
+}
+
+/// A one-line progress display on stderr, redrawn in place; silent when stderr is not a terminal.
+final class ProgressLine: @unchecked Sendable {
+    private let enabled: Bool
+    private let lock = NSLock()
+    private var lastDraw = Date.distantPast
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func show(_ progress: ReplayProgress) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        guard Date().timeIntervalSince(lastDraw) > 0.1 || progress.performed == progress.total else { return }
+        lastDraw = Date()
+        let state = progress.waitingForReconnect ? "  waiting for the bot to reconnect" : ""
+        let line = "\r\u{1B}[2Kreplay: \(progress.performed)/\(progress.total) events  t=" + String(format: "%.1f", progress.position) + "s" + state
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+}
