@@ -34,7 +34,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private var heartbeatIntervalNanoseconds: UInt64 = 0
     private var lastHeartbeat: UInt64 = 0
     private var heartbeatCheck: Scheduled<Void>?
-    private var commandTimes = CircularBuffer<UInt64>(initialCapacity: 16)
+    private var commandTimes = CircularBuffer<UInt64>(initialCapacity: 4)
     private var closeRecorded = false
     private var closing = false
 
@@ -249,11 +249,11 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// Writes queued items in order (called by the outbox on this event loop).
     func write(_ items: [OutboundItem]) {
         guard let context, !closing else { return }
+        let allocator = context.channel.allocator
         for item in items {
-            guard !closing else { break }
             switch item {
             case .dispatch(let seq, let event, let data):
-                var buffer = context.channel.allocator.buffer(capacity: data.readableBytes + 64)
+                var buffer = GatewayFrame.buffer(size: data.readableBytes + 64, allocator: allocator)
                 GatewayFrame.dispatch(seq: seq, event: event, data: data, into: &buffer)
                 writeJSON(buffer, op: GatewayOpcode.dispatch.rawValue, seq: seq, event: event)
             case .command(let op, let data):
@@ -263,25 +263,35 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             case .drop:
                 drop()
             }
+            if closing { break }
         }
         context.flush()
     }
 
     func sendCommand(_ op: GatewayOpcode, data: String) {
         guard let context else { return }
-        var buffer = context.channel.allocator.buffer(capacity: data.utf8.count + 40)
+        var buffer = GatewayFrame.buffer(size: data.utf8.count + 40, allocator: context.channel.allocator)
         GatewayFrame.command(op: op, data: data, into: &buffer)
         writeJSON(buffer, op: op.rawValue, seq: nil, event: nil)
     }
 
-    private func writeJSON(_ json: ByteBuffer, op: Int, seq: Int64?, event: String?) {
+    /// Writes one frame's JSON: compressed into a binary frame, or as a text frame. `json` is consumed
+    /// so the WebSocket encoder can write the frame header into its headroom in place.
+    private func writeJSON(_ json: consuming ByteBuffer, op: Int, seq: Int64?, event: String?) {
         guard let context else { return }
+        var payload: [UInt8]?
+        if state.sink != nil {
+            payload = Array(json.readableBytesView)
+            if event == "INTERACTION_CREATE" || event == "VOICE_SERVER_UPDATE" {
+                payload = Redaction.redactTokenFields(in: payload!)
+            }
+        }
         let frame: WebSocketFrame
         if let compressor {
             do {
                 let compressed = try json.withUnsafeReadableBytes { raw in
                     try compressor.compress(raw) { out in
-                        var buffer = context.channel.allocator.buffer(capacity: out.count)
+                        var buffer = GatewayFrame.buffer(size: out.count, allocator: context.channel.allocator)
                         buffer.writeBytes(out)
                         return buffer
                     }
@@ -293,11 +303,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         } else {
             frame = WebSocketFrame(fin: true, opcode: .text, data: json)
         }
-        if let sink = state.sink {
-            var payload = Array(json.readableBytesView)
-            if event == "INTERACTION_CREATE" || event == "VOICE_SERVER_UPDATE" {
-                payload = Redaction.redactTokenFields(in: payload)
-            }
+        if let payload, let sink = state.sink {
             sink.record(.frame(FrameRecord(
                 connectionID: handle.id, sessionID: botSession?.id, t: MonotonicClock.now(), direction: .outbound,
                 op: op, seq: seq, event: event, payload: payload, wireBytes: frame.data.readableBytes)))

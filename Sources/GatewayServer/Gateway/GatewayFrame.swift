@@ -6,16 +6,47 @@ import NIOCore
 /// A dispatch's `d` is serialised once (by the caller) and spliced here, so sending one event to many
 /// connections never re-encodes JSON.
 enum GatewayFrame {
+    /// Bytes kept free in front of a frame so the WebSocket encoder writes its header in place
+    /// (no separate header buffer, one contiguous write).
+    static let headroom = 14
+
+    /// A buffer for a frame of about `size` bytes, with `headroom` in front.
+    static func buffer(size: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: size + headroom)
+        buffer.moveWriterIndex(forwardBy: headroom)
+        buffer.moveReaderIndex(forwardBy: headroom)
+        return buffer
+    }
+
     /// `{"op":0,"s":SEQ,"t":"EVENT","d":DATA}`
     static func dispatch(seq: Int64, event: String, data: ByteBuffer, into buffer: inout ByteBuffer) {
         buffer.reserveCapacity(minimumWritableBytes: data.readableBytes + event.utf8.count + 40)
         buffer.writeStaticString(#"{"op":0,"s":"#)
-        buffer.writeString(String(seq))
+        writeDecimal(seq, into: &buffer)
         buffer.writeStaticString(#","t":""#)
         buffer.writeString(event)
         buffer.writeStaticString(#"","d":"#)
         buffer.writeImmutableBuffer(data)
         buffer.writeStaticString("}")
+    }
+
+    /// Writes a non-negative integer's decimal digits without making a String.
+    static func writeDecimal(_ value: Int64, into buffer: inout ByteBuffer) {
+        guard value > 0 else {
+            buffer.writeStaticString("0")
+            return
+        }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 24 digits of scratch space
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { scratch in
+            while rest > 0 {
+                scratch[23 - count] = UInt8(truncatingIfNeeded: rest % 10) + UInt8(ascii: "0")
+                rest /= 10
+                count += 1
+            }
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: scratch[(24 - count)...]))
+        }
     }
 
     /// A non-dispatch frame: `{"op":OP,"d":DATA,"s":null,"t":null}` where `data` is JSON text.

@@ -29,7 +29,7 @@ final class GatewaySession: Sendable {
 
     private struct State: Sendable {
         var seq: Int64 = 0
-        var buffer = CircularBuffer<BufferedDispatch>(initialCapacity: 64)
+        var buffer = CircularBuffer<BufferedDispatch>(initialCapacity: 4)
         var connection: ConnectionHandle?
         var status: Status = .attached
         /// Set by `invalidate()`: the attached connection keeps working, a RESUME is refused.
