@@ -58,13 +58,14 @@ let package = Package(
         // Replaying a recorded session to a live bot.
         .target(
             name: "GatewayReplay",
-            dependencies: ["GatewayModel", "GatewayRecording", "GatewayServer"],
+            dependencies: ["GatewayModel", "GatewayRecording", "GatewayDiff", "GatewayServer"],
             swiftSettings: swiftSettings
         ),
         // The command line: parses, wires modules together, exits.
         .executableTarget(
             name: "gatewaytape",
             dependencies: [
+                "GatewayModel",
                 "GatewayServer",
                 "GatewayRecording",
                 "GatewayDiff",
@@ -104,15 +105,29 @@ let package = Package(
         .testTarget(name: "GatewayDiffTests", dependencies: ["GatewayDiff", "GatewayRecording", "GatewayModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayReplayTests",
-            dependencies: ["GatewayReplay", "GatewayRecording", "GatewayServer", "GatewayModel", "GatewayTestClient"],
+            dependencies: ["GatewayReplay", "GatewayDiff", "GatewayRecording", "GatewayServer", "GatewayModel", "GatewayTestClient"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GatewayRecordingTests", dependencies: ["GatewayRecording", "GatewayModel"], swiftSettings: swiftSettings),
         // Benchmarks (run by hand, see Tools/README.md).
         .executableTarget(
+            name: "recorder-bench",
+            dependencies: ["GatewayRecording", "GatewayModel"],
+            path: "Tools/Benchmarks/recorder-bench",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "diff-bench",
+            dependencies: ["GatewayDiff", "GatewayRecording", "GatewayModel"],
+            path: "Tools/Benchmarks/diff-bench",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "gateway-bench",
             dependencies: [
                 "GatewayServer",
+                "GatewayReplay",
+                "GatewayRecording",
                 "GatewayModel",
                 "GatewayCompression",
                 "GatewayTestClient",

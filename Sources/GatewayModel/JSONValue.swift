@@ -13,10 +13,16 @@ public enum JSONValue: Hashable, Sendable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses JSON text.
-    /// - Throws: `DecodingError` when the bytes are not JSON.
+    /// Parses JSON text (exactly one RFC 8259 value).
+    /// - Throws: `JSONValue.ParseError` when the bytes are not JSON.
     public init(parsing bytes: some Collection<UInt8>) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        guard let value = JSONParser.parse(Array(bytes)) else { throw ParseError() }
+        self = value
+    }
+
+    /// Text that is not one JSON value.
+    public struct ParseError: Error, CustomStringConvertible {
+        public var description: String { "not valid JSON" }
     }
 
     /// Parses JSON text.

@@ -58,16 +58,18 @@ enum FileSystem {
 
     /// Creates an empty file at `path` for a new database (removing an existing one and its WAL
     /// companions when `overwrite`), so that two recorders can never share a file.
-    static func createExclusively(_ path: String, overwrite: Bool) throws(RecordingError) {
+    /// - Parameter displayName: the name errors mention (the final output when `path` is a temporary file).
+    static func createExclusively(_ path: String, overwrite: Bool, displayName: String? = nil) throws(RecordingError) {
+        let name = displayName ?? path
         try checkOutput(path, overwrite: overwrite)
         if overwrite && exists(path) {
-            guard unlink(path) == 0 else { throw RecordingError.io(path, "replace", errnoText()) }
+            guard unlink(path) == 0 else { throw RecordingError.io(name, "replace", errnoText()) }
         }
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             let code = errno
-            if code == EEXIST { throw RecordingError.fileExists(path) }
-            throw RecordingError.io(path, "create", errnoText(code))
+            if code == EEXIST { throw RecordingError.fileExists(name) }
+            throw RecordingError.io(name, "create", errnoText(code))
         }
         close(fd)
         // Companions left by another database of the same name would be replayed into this one.

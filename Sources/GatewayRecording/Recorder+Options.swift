@@ -7,15 +7,17 @@ extension Recorder {
     /// backlog is back under `lowWaterEvents` and `lowWaterBytes`. `record(_:)` itself never waits and
     /// never drops, so producers that cannot wait (inbound frames) still get everything written.
     public struct Options: Sendable, Equatable {
-        /// Backlog (events) above which `waitUntilWritable()` suspends. Default 8,192 (about 50 ms of writing).
+        /// Backlog (events) above which `waitUntilWritable()` suspends. Default 4,096 (25 to 40 ms of
+        /// writing), which with 2,048-row transactions keeps frames older than 100 ms committed at
+        /// full rate.
         public var highWaterEvents: Int
-        /// Backlog (events) under which suspended producers resume. Default 4,096.
+        /// Backlog (events) under which suspended producers resume. Default 2,048.
         public var lowWaterEvents: Int
         /// Backlog (payload bytes) above which `waitUntilWritable()` suspends. Default 32 MiB.
         public var highWaterBytes: Int
         /// Backlog (payload bytes) under which suspended producers resume. Default 16 MiB.
         public var lowWaterBytes: Int
-        /// Most rows in one transaction. Default 4,096.
+        /// Most rows in one transaction. Default 2,048.
         public var maxTransactionRows: Int
         /// Longest time a transaction stays open under load, in nanoseconds. Default 50 ms.
         public var maxCommitDelayNanoseconds: UInt64
@@ -36,11 +38,11 @@ extension Recorder {
 
         /// Creates options; every parameter has a default.
         public init(
-            highWaterEvents: Int = 8192,
-            lowWaterEvents: Int = 4096,
+            highWaterEvents: Int = 4096,
+            lowWaterEvents: Int = 2048,
             highWaterBytes: Int = 32 << 20,
             lowWaterBytes: Int = 16 << 20,
-            maxTransactionRows: Int = 4096,
+            maxTransactionRows: Int = 2048,
             maxCommitDelayNanoseconds: UInt64 = 50_000_000,
             commitLingerNanoseconds: UInt64 = 5_000_000,
             pageSize: Int = 16384,

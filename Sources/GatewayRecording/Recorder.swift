@@ -11,11 +11,13 @@ import Darwin
 /// Records everything a server or proxy reports into a SQLite recording (SPEC §7).
 ///
 /// `record(_:)` appends to an in-memory queue and returns at once; a dedicated writer thread drains
-/// the queue in batched transactions with reused prepared statements. An event is committed at the
-/// latest 50 ms after it was recorded while the writer keeps up (it commits whenever the queue runs
-/// empty, and at least every 50 ms or 4,096 rows under load). Nothing is ever dropped: when the disk
-/// falls behind, ``waitUntilWritable()`` suspends producers that can wait. The file is in WAL mode
-/// with `synchronous = NORMAL`, so a crash of the process loses at most the uncommitted tail.
+/// the queue in batched transactions with reused prepared statements, and a second thread
+/// checkpoints the WAL into the main file in the background. An event is committed at most 50 ms
+/// after it was recorded while the writer keeps up: the writer commits 5 ms after its queue runs
+/// empty, and at least every 50 ms or 2,048 rows under load. Nothing is ever dropped: when the
+/// disk falls behind, ``waitUntilWritable()`` suspends producers that can wait. The file is in WAL
+/// mode with `synchronous = NORMAL`, so a crash of the process loses at most the uncommitted tail
+/// (a few tens of milliseconds), never the file.
 ///
 /// ```swift
 /// let recorder = try Recorder(path: "run.sqlite", mode: .serve)

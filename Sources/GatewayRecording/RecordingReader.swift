@@ -53,7 +53,7 @@ public final class RecordingReader: Sendable {
         self.path = path
         try Self.checkHeader(path)
         // A read-only connection to a WAL file creates `-wal` and `-shm` and cannot remove them; the
-        // reader removes the ones it created (see `removeCreatedCompanions`).
+        // reader removes the ones it created (see `removeCompanions`).
         let created = ["-wal", "-shm"].filter { !FileSystem.exists(path + $0) }
         createdCompanions = created
         let db: SQLiteConnection
@@ -336,6 +336,19 @@ public final class RecordingReader: Sendable {
         }
     }
 
+    /// Connections that never identified (`session_id` NULL), in `id` order: for example a bot whose
+    /// IDENTIFY was refused. Their frames are read with ``frames(connectionID:)``.
+    public func unidentifiedConnections() throws(RecordingError) -> [StoredConnection] {
+        try query("SELECT \(Self.connectionColumns) FROM connections WHERE session_id IS NULL ORDER BY id") {
+            statement throws(RecordingError) in Self.connection(statement)
+        }
+    }
+
+    /// The frames of one connection in wire order.
+    public func frames(connectionID: Int64) throws(RecordingError) -> [StoredFrame] {
+        try frameRows(filter: "connection_id = ?1", [.int(connectionID), .int(Int64.min), .int(-1)])
+    }
+
     /// The frames of a session in wire order (`frames.id` order), including the frames with a NULL
     /// `session_id` on the session's connections.
     /// - Parameters:
@@ -343,16 +356,21 @@ public final class RecordingReader: Sendable {
     ///   - afterID: only frames with a larger `id` (for reading a big session in pages).
     ///   - limit: at most this many frames.
     public func frames(sessionID: String?, afterID: Int64? = nil, limit: Int? = nil) throws(RecordingError) -> [StoredFrame] {
-        let columns = "id, connection_id, session_id, t_ns, direction, op, seq, event, payload, wire_bytes"
         let filter =
             sessionID == nil
             ? "?1 IS NULL"
             : "(session_id = ?1 OR (session_id IS NULL AND connection_id IN (SELECT id FROM connections WHERE session_id = ?1)))"
+        return try frameRows(
+            filter: filter,
+            [sessionID.map { .text($0) } ?? .null, .int(afterID ?? Int64.min), .int(limit.map { Int64($0) } ?? -1)])
+    }
+
+    /// Frames matching `filter` (which uses ?1), with `id > ?2`, at most ?3 of them.
+    private func frameRows(filter: String, _ bindings: [BindValue]) throws(RecordingError) -> [StoredFrame] {
+        let columns = "id, connection_id, session_id, t_ns, direction, op, seq, event, payload, wire_bytes"
         let sql = "SELECT \(columns) FROM frames WHERE \(filter) AND id > ?2 ORDER BY id LIMIT ?3"
         let path = path
-        return try query(
-            sql, [sessionID.map { .text($0) } ?? .null, .int(afterID ?? Int64.min), .int(limit.map { Int64($0) } ?? -1)]
-        ) { statement throws(RecordingError) in
+        return try query(sql, bindings) { statement throws(RecordingError) in
             let id = statement.int64(0) ?? 0
             let directionText = statement.string(4)
             guard let direction = directionText.flatMap(FrameDirection.init(rawValue:)) else {

@@ -15,6 +15,10 @@ public struct RecordedSession: Sendable {
     /// Every frame of the session, wire order (the bot's own are `.inbound`).
     public let frames: [StoredFrame]
     public let connections: [StoredConnection]
+    /// The bot's REST calls.
+    public let http: [StoredHTTPCall]
+    /// Where it was read from, for reports.
+    public let label: String
 
     /// Reads a session (`nil`: the only or first one) from a recording.
     /// - Throws: `ReplayError` for a session that is unknown or has no READY.
@@ -26,11 +30,14 @@ public struct RecordedSession: Sendable {
         }
         try self.init(
             id: id, frames: try reader.frames(sessionID: id), controls: try reader.controls(sessionID: id, includingUnassigned: false),
-            connections: try reader.connections(sessionID: id))
+            connections: try reader.connections(sessionID: id), http: try reader.httpCalls(sessionID: id, includingUnassigned: false),
+            label: "\(reader.path) session \(id)")
     }
 
-    private init(id: String, frames: [StoredFrame], controls: [StoredControl], connections: [StoredConnection]) throws {
+    private init(id: String, frames: [StoredFrame], controls: [StoredControl], connections: [StoredConnection], http: [StoredHTTPCall], label: String) throws {
         sessionID = id
+        self.http = http
+        self.label = label
         self.frames = frames
         let analysis = FrameAnalysis(frames: frames)
         guard let ready = analysis.firstReady else {

@@ -8,6 +8,7 @@ import Synchronization
 final class ReplayObserver: RecordingSink, Sendable {
     private struct State {
         var frames: [StoredFrame] = []
+        var http: [StoredHTTPCall] = []
         var connections: [Int64: StoredConnection] = [:]
         /// MonotonicClock instants of each IDENTIFY/RESUME that succeeded, and the session.
         var identified: [(t: UInt64, sessionID: String)] = []
@@ -47,7 +48,11 @@ final class ReplayObserver: RecordingSink, Sendable {
                 state.connections[closed.connectionID]?.closeCode = closed.code
                 state.connections[closed.connectionID]?.closeReason = closed.reason
                 state.connections[closed.connectionID]?.closedBy = closed.closedBy.rawValue
-            case .session, .control, .http:
+            case .http(let call):
+                state.http.append(StoredHTTPCall(
+                    id: Int64(state.http.count + 1), sessionID: call.sessionID, tNs: offset(call.t), method: call.method,
+                    path: call.path, status: call.status, request: call.request, response: call.response))
+            case .session, .control:
                 break
             }
         }
@@ -63,13 +68,14 @@ final class ReplayObserver: RecordingSink, Sendable {
         state.withLock { index < $0.identified.count ? $0.identified[index] : nil }
     }
 
-    /// The live session's frames and connections (everything from its first IDENTIFY on).
-    func live(sessionID: String) -> (frames: [StoredFrame], connections: [StoredConnection]) {
+    /// The live session's frames, connections and REST calls.
+    func live(sessionID: String) -> (frames: [StoredFrame], connections: [StoredConnection], http: [StoredHTTPCall]) {
         state.withLock { state in
             let connections = state.connections.values.filter { $0.sessionID == sessionID }.sorted { $0.id < $1.id }
             let ids = Set(connections.map(\.id))
             let frames = state.frames.filter { frame in frame.connectionID.map(ids.contains) ?? false }
-            return (frames, connections)
+            let http = state.http.filter { $0.sessionID == sessionID || $0.sessionID == nil }
+            return (frames, connections, http)
         }
     }
 }

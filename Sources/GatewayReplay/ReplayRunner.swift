@@ -29,9 +29,10 @@ public struct ReplayOutcome: Sendable {
     public var total: Int
     /// Why the run stopped early (`--timeout`), if it did.
     public var timeoutReason: String?
-    /// The live session's frames and connections (for `--verify`).
+    /// The live session's frames, connections and REST calls (for `--verify`).
     public var liveFrames: [StoredFrame]
     public var liveConnections: [StoredConnection]
+    public var liveHTTP: [StoredHTTPCall]
 }
 
 /// Progress for the progress line.
@@ -141,8 +142,10 @@ public final class ReplayRunner: Sendable {
     }
 
     private func outcome(scheduler: ReplayScheduler<ContinuousClock>, total: Int, sessionID: String?, timeout: String?) -> ReplayOutcome {
-        let live = sessionID.map { observer.live(sessionID: $0) } ?? (frames: [], connections: [])
-        return ReplayOutcome(performed: scheduler.performed, total: total, timeoutReason: timeout, liveFrames: live.frames, liveConnections: live.connections)
+        let live = sessionID.map { observer.live(sessionID: $0) } ?? (frames: [], connections: [], http: [])
+        return ReplayOutcome(
+            performed: scheduler.performed, total: total, timeoutReason: timeout, liveFrames: live.frames,
+            liveConnections: live.connections, liveHTTP: live.http)
     }
 
     /// Waits until the `index`-th successful IDENTIFY/RESUME (nil at the deadline).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatewayDiff
 import GatewayModel
 import GatewayRecording
 import GatewayReplay
@@ -89,6 +90,7 @@ struct Replay: AsyncParsableCommand {
             maxGap: maxGap.map { .milliseconds($0) }, timeout: timeout.map { .milliseconds(Int64($0 * 1000)) })
         let runner = ReplayRunner(recording: recorded, options: options, recordingSink: recorder, logger: makeLogger())
         let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1)
+        let started = ContinuousClock.now
         let host = server.host
         let outcome: ReplayOutcome
         do {
@@ -105,8 +107,20 @@ struct Replay: AsyncParsableCommand {
                 throw fail("recording \(recorder.path) could not be completed: \(error)", status: ExitStatus.runtimeFailure)
             }
         }
+        let verdict = verify ? ReplayVerdict(recorded: recorded, outcome: outcome) : nil
+        if let junit {
+            do {
+                try JUnitReport(recording: file, outcome: outcome, verdict: verdict, duration: ContinuousClock.now - started).write(to: junit)
+            } catch {
+                throw fail("cannot write \(junit): \(error.localizedDescription)", status: ExitStatus.runtimeFailure)
+            }
+        }
         if let reason = outcome.timeoutReason {
             throw fail("replay of \(file) stopped: \(reason) (\(outcome.performed)/\(outcome.total) events sent)", status: ExitStatus.differs)
+        }
+        if let verdict {
+            FileHandle.standardOutput.write(Data(verdict.render(color: isatty(STDOUT_FILENO) == 1).utf8))
+            if !verdict.passed { throw ExitCode(ExitStatus.differs) }
         }
     }
 }

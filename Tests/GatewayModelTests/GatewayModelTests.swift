@@ -1,3 +1,4 @@
+import Foundation
 import GatewayModel
 import Testing
 
@@ -23,6 +24,21 @@ struct JSONValueTests {
         #expect(JSONValue.int(1_099_511_627_776_000_000).snowflake == 1_099_511_627_776_000_000)
         #expect(JSONValue.string("abc").snowflake == nil)
         #expect(try JSONValue(parsing: "12345678901234567").int64Value == 12_345_678_901_234_567)
+    }
+
+    @Test func parserAgreesWithFoundationsDecoder() throws {
+        let samples = [
+            #"{"op":2,"d":{"token":"x","intents":53608189,"properties":{"os":"linux"},"shard":[0,2],"big":1099511627776000000}}"#,
+            #"[1,-2,3.5,1e3,true,false,null,"a\"b\\c\n\u00e9\ud83d\ude00",{}, []]"#,
+            #"  {"nested":{"a":[{"b":null}]},"f":-0.25}  "#,
+        ]
+        for text in samples {
+            let foundation = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+            #expect(try JSONValue(parsing: text) == foundation, "\(text)")
+        }
+        for bad in ["", "{", #"{"a":}"#, "[1,]", "01", #""\x""#, "nul", "{} x"] {
+            #expect(throws: JSONValue.ParseError.self) { try JSONValue(parsing: bad) }
+        }
     }
 
     @Test func rejectsNonJSON() {

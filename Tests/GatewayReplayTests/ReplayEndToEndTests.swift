@@ -1,4 +1,5 @@
 import Foundation
+import GatewayDiff
 import GatewayModel
 import GatewayRecording
 import GatewayReplay
@@ -68,7 +69,7 @@ struct ReplayEndToEndTests {
         let port = try await runner.server.listeningPort()
         let client = try await GatewayTestClient.connect(port: port)
         _ = try await client.next()
-        try await client.send(op: 2, ["token": "any-live-token", "intents": .int(Int64(GatewayIntents.documented.rawValue)), "properties": [:]])
+        try await client.send(op: 2, ["token": "any-live-token", "intents": .int(Int64(GatewayIntents.documented.rawValue)), "properties": ["os": "linux", "browser": "t", "device": "t"]])
         let ready = try await client.nextDispatch("READY")
         let zero = ContinuousClock.now
         #expect(ready["d"]?["user"]?["username"] == "mockbot")
@@ -105,6 +106,22 @@ struct ReplayEndToEndTests {
         #expect(outcome.timeoutReason == nil)
         #expect(outcome.performed == outcome.total)
         #expect(outcome.liveFrames.contains { $0.direction == .inbound && $0.op == 6 })
+        // The live client did what the recorded one did: --verify passes.
+        let verdict = ReplayVerdict(recorded: recorded, outcome: outcome)
+        #expect(verdict.passed, "\(verdict.render(color: false))")
+        // A bot that identifies with other intents does not.
+        var other = outcome
+        other.liveFrames = outcome.liveFrames.map { frame in
+            guard frame.op == 2 else { return frame }
+            var changed = frame
+            changed.payload = Array(String(decoding: frame.payload, as: UTF8.self).replacingOccurrences(of: "\"intents\":\(GatewayIntents.documented.rawValue)", with: "\"intents\":513").utf8)
+            return changed
+        }
+        let failing = ReplayVerdict(recorded: recorded, outcome: other)
+        #expect(!failing.passed)
+        #expect(failing.render(color: false).contains("intents"))
+        let junit = JUnitReport(recording: path, outcome: other, verdict: failing, duration: .seconds(1)).xml
+        #expect(junit.contains("failures=\"1\"") && junit.contains("<failure"))
     }
 
     @Test func aBotThatNeverConnectsTimesOut() async throws {

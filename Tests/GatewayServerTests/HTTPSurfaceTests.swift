@@ -171,3 +171,28 @@ struct HTTPSurfaceTests {
         #expect(try await client.nextDispatch("GUILD_CREATE")["d"]?["name"] == "Custom")
     }
 }
+
+/// Collects what a server reports, in memory.
+final class MemorySink: RecordingSink, @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [RecordEvent] = []
+    func record(_ event: RecordEvent) { lock.lock(); stored.append(event); lock.unlock() }
+    var events: [RecordEvent] { lock.lock(); defer { lock.unlock() }; return stored }
+}
+
+@Suite struct RESTRecordingTests {
+    @Test func unknownRoutesAreRecordedWithTheirBodyAndRedactedAuthorization() async throws {
+        let sink = MemorySink()
+        let server = try await TestServer.start(.init(recordingSink: sink))
+        defer { Task { await server.stop() } }
+        let reply = try await HTTPSurfaceTests.call(server.port, "POST", "/api/v10/channels/5/messages", ["content": "pong"], headers: ["Authorization": "Bot secret-token"])
+        #expect(reply.status == 404)
+        let calls = sink.events.compactMap { event -> HTTPRecord? in if case .http(let call) = event { call } else { nil } }
+        let call = try #require(calls.first)
+        #expect(call.method == "POST" && call.path == "/api/v10/channels/5/messages" && call.status == 404)
+        let request = try JSONValue(parsing: call.request)
+        #expect(request["body"] == ["content": "pong"])
+        #expect(request["headers"]?["authorization"]?.stringValue?.hasPrefix("Bot redacted:") == true)
+        #expect(!call.request.contains("secret-token"))
+    }
+}

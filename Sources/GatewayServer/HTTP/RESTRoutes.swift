@@ -49,10 +49,16 @@ struct RESTRoutes {
         return JSONResponse.make(status, answer, closeConnection: true)
     }
 
-    /// Discord's answer to an unknown route.
-    func notFound(_ request: Request) -> Response {
+    /// Discord's answer to an unknown route; the call is recorded with its body (e.g. a bot's
+    /// `POST /channels/{id}/messages`), so diffs can compare what the bot sent.
+    func notFound(_ request: Request) async -> Response {
+        var request = request
+        let body = try? await request.collectBody(upTo: 1 << 20)
+        let requestBody: JSONValue? = body.flatMap { buffer in
+            buffer.readableBytes == 0 ? nil : (try? JSONValue(parsing: buffer.readableBytesView)) ?? .string(String(buffer: buffer))
+        }
         let answer: JSONValue = ["message": "404: Not Found", "code": 0]
-        record(request, sessionID: session(for: request)?.id, status: .notFound, requestBody: nil, response: answer)
+        record(request, sessionID: session(for: request)?.id, status: .notFound, requestBody: requestBody, response: answer)
         return JSONResponse.make(.notFound, answer, closeConnection: true)
     }
 
@@ -114,9 +120,9 @@ struct UnknownRouteMiddleware: RouterMiddleware {
         }
         do {
             let response = try await next(request, context)
-            return response.status == .notFound ? routes.notFound(request) : response
+            return response.status == .notFound ? await routes.notFound(request) : response
         } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
-            return routes.notFound(request)
+            return await routes.notFound(request)
         }
     }
 }

@@ -28,6 +28,21 @@ enum BenchClients {
         emitLine(#"{"received":\#(counter.received),"cpu_s":\#(cpu)}"#)
     }
 
+    /// `replay-client`: identifies, then measures each MESSAGE_CREATE's arrival against its scheduled time
+    /// (`nonce` = recorded offset from READY in ns, divided by `speed`; 0 = max speed: no schedule).
+    static func replayClient(port: Int, count: Int, speed: Double) async throws {
+        let timing = LatenessLog(speed: speed)
+        let channel = try await GatewayTestClient.connectRaw(port: port, query: "v=10&encoding=json") { LatenessHandler(log: timing) }
+        let intents = GatewayIntents([.guilds, .guildMessages, .messageContent]).rawValue
+        let identify = #"{"op":2,"d":{"token":"replay-bench","intents":\#(intents),"properties":{"os":"linux","browser":"bench","device":"bench"}}}"#
+        try await channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(string: identify)))
+        while !timing.isReady { try await Task.sleep(for: .milliseconds(1)) }
+        emitLine("ready")
+        while timing.received < count { try await Task.sleep(for: .milliseconds(5)) }
+        emitLine(timing.report())
+        channel.close(promise: nil)
+    }
+
     /// `heartbeats`: opens `connections` identified connections, heartbeats each at HELLO's interval
     /// for `seconds`, and prints ACK round-trip percentiles and missed ACKs as JSON.
     static func heartbeats(port: Int, token: String, connections: Int, seconds: Int) async throws {
@@ -176,4 +191,67 @@ final class HeartbeatHandler: ChannelInboundHandler {
 /// Writes one line to stdout unbuffered (the parent process reads it at once).
 func emitLine(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// Arrival times of replayed events against their schedule.
+final class LatenessLog: Sendable {
+    private let state = NIOLockedValueBox((readyAt: UInt64(0), lateness: [Int64](), first: UInt64(0), last: UInt64(0)))
+    let speed: Double
+
+    init(speed: Double) { self.speed = speed }
+
+    var isReady: Bool { state.withLockedValue { $0.readyAt != 0 } }
+    var received: Int { state.withLockedValue { $0.lateness.count } }
+
+    func ready(at t: UInt64) { state.withLockedValue { $0.readyAt = t } }
+
+    func event(offset: UInt64, at t: UInt64) {
+        state.withLockedValue { state in
+            if state.first == 0 { state.first = t }
+            state.last = t
+            let scheduled = speed > 0 ? Double(offset) / speed : 0
+            state.lateness.append(Int64(Double(t - state.readyAt) - scheduled))
+        }
+    }
+
+    func report() -> String {
+        state.withLockedValue { state in
+            let magnitudes = state.lateness.map { abs($0) }.sorted()
+            func percentile(_ p: Double) -> Double { Double(magnitudes[min(magnitudes.count - 1, Int(Double(magnitudes.count) * p))]) / 1e6 }
+            let tenth = max(1, state.lateness.count / 10)
+            let early = state.lateness.prefix(tenth).reduce(0, +) / Int64(tenth)
+            let late = state.lateness.suffix(tenth).reduce(0, +) / Int64(tenth)
+            return #"{"received":\#(state.lateness.count),"p50_ms":\#(percentile(0.5)),"p99_ms":\#(percentile(0.99)),"max_ms":\#(Double(magnitudes.last ?? 0) / 1e6),"drift_ms":\#(Double(late - early) / 1e6),"elapsed_s":\#(Double(state.last - state.first) / 1e9)}"#
+        }
+    }
+}
+
+/// Notes READY's arrival and each MESSAGE_CREATE's recorded offset (its `nonce`).
+final class LatenessHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    let log: LatenessLog
+    private static let nonceKey = Array(#""nonce":""#.utf8)
+
+    init(log: LatenessLog) { self.log = log }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let now = MonotonicClock.now()
+        let frame = unwrapInboundIn(data)
+        guard frame.opcode == .text else { return }
+        let view = frame.data.readableBytesView
+        if !log.isReady {
+            if view.starts(with: Array(#"{"op":0"#.utf8)), frame.data.getString(at: frame.data.readerIndex, length: min(64, view.count))?.contains("READY") == true {
+                log.ready(at: now)
+            }
+            return
+        }
+        guard let range = view.firstRange(of: Self.nonceKey) else { return }
+        var offset: UInt64 = 0
+        var index = range.upperBound
+        while index < view.endIndex, view[index] >= 0x30, view[index] <= 0x39 {
+            offset = offset * 10 + UInt64(view[index] - 0x30)
+            index += 1
+        }
+        log.event(offset: offset, at: now)
+    }
 }

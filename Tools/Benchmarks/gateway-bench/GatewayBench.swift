@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatewayReplay
 
 /// Benchmarks of the gateway's hot paths (see Tools/README.md). Build in release mode:
 /// `swift build -c release --product gateway-bench`.
@@ -8,7 +9,7 @@ struct GatewayBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway-bench",
         abstract: "Measure gatewaytape's per-dispatch and per-connection costs.",
-        subcommands: [Throughput.self, Idle.self, Receive.self, Heartbeats.self]
+        subcommands: [Throughput.self, Idle.self, ReplayTiming.self, Receive.self, Heartbeats.self, ReplayClient.self]
     )
 
     struct Throughput: AsyncParsableCommand {
@@ -32,6 +33,29 @@ struct GatewayBench: AsyncParsableCommand {
             let result = try await IdleConnectionsBenchmark.run(connections: connections, seconds: seconds, heartbeatInterval: heartbeatInterval)
             printResult("idle connections", result)
         }
+    }
+
+    struct ReplayTiming: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "replay", abstract: "Replay lateness at the client against the scaled schedule; --max-speed: throughput.")
+        @Option var count = 2_000
+        @Option(help: "Events per second in the generated recording.") var rate = 50.0
+        @Option var speed = 1.0
+        @Flag(name: .customLong("max-speed")) var maxSpeed = false
+        @Flag(help: "Record the replay too (--record).") var record = false
+
+        func run() async throws {
+            let result = try await ReplayBenchmark.run(count: count, rate: rate, pacing: maxSpeed ? .maxSpeed : .speed(speed), record: record)
+            printResult("replay " + (maxSpeed ? "--max-speed" : "at \(speed)x") + (record ? " --record" : ""), result)
+        }
+    }
+
+    struct ReplayClient: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "replay-client", abstract: "(child process) the bot of `replay`.", shouldDisplay: false)
+        @Option var port: Int
+        @Option var count: Int
+        @Option var speed: Double
+        func run() async throws { try await BenchClients.replayClient(port: port, count: count, speed: speed) }
     }
 
     struct Receive: AsyncParsableCommand {

@@ -1,0 +1,45 @@
+import GatewayDiff
+import GatewayRecording
+
+/// `replay --verify`: the live bot's frames against the recorded bot's, through the same comparison
+/// as `gatewaytape diff` (normalised, aligned by protocol step, heartbeats by cadence).
+public struct ReplayVerdict: Sendable {
+    /// Whether the live bot behaved as the recorded one (and the replay finished).
+    public var passed: Bool
+    /// The comparison, recorded (A) against live (B).
+    public var comparison: ComparisonReport
+    /// Why the replay stopped early, if it did.
+    public var timeoutReason: String?
+
+    /// Compares a finished replay with its recording.
+    /// - Parameters:
+    ///   - recorded: the replayed session.
+    ///   - outcome: what the replay saw.
+    ///   - options: normalisation and tolerances; the bot's own final close is not compared (a replay ends
+    ///     by closing the bot with 1001).
+    public init(recorded: RecordedSession, outcome: ReplayOutcome, options: ComparisonOptions = .verification) {
+        let recordedBehaviour = BotBehaviour(
+            frames: recorded.frames, connections: recorded.connections, http: recorded.http, label: recorded.label)
+        let liveBehaviour = BotBehaviour(
+            frames: outcome.liveFrames, connections: outcome.liveConnections, http: outcome.liveHTTP, label: "live bot")
+        comparison = BehaviourComparison.compare(recordedBehaviour, liveBehaviour, options: options)
+        timeoutReason = outcome.timeoutReason
+        passed = comparison.isEqual && outcome.timeoutReason == nil
+    }
+
+    /// The report for people: the first divergence side by side, hints, timings.
+    public func render(color: Bool) -> String {
+        var text = comparison.render(format: .text(color: color))
+        if let timeoutReason { text = "replay stopped early: \(timeoutReason)\n" + text }
+        return text
+    }
+}
+
+extension ComparisonOptions {
+    /// Options for `replay --verify`: as `diff`, but without the bot's last close.
+    public static var verification: ComparisonOptions {
+        var options = ComparisonOptions()
+        options.includeClientCloses = false
+        return options
+    }
+}
