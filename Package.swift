@@ -100,6 +100,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Tests that run the built `gatewaytape` binary as a process.
+        .testTarget(
+            name: "GatewayEndToEndTests",
+            dependencies: ["GatewayRecording", "GatewayModel", "GatewayTestClient"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "GatewayModelTests", dependencies: ["GatewayModel"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayCompressionTests", dependencies: ["GatewayCompression"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayDiffTests", dependencies: ["GatewayDiff", "GatewayRecording", "GatewayModel"], swiftSettings: swiftSettings),

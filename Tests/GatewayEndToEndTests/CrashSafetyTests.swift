@@ -1,0 +1,68 @@
+import Foundation
+import GatewayModel
+import GatewayRecording
+import GatewayTestClient
+import Synchronization
+import Testing
+
+/// The `gatewaytape` binary this package built (`swift build` puts it beside the test bundle).
+func gatewaytapeBinary() throws -> String {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let path = root.appendingPathComponent(".build/debug/gatewaytape").path
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw TestClientError.unexpected("build the binary first: swift build --product gatewaytape")
+    }
+    return path
+}
+
+/// `serve --record` as a real process: SIGKILL while it records at full rate loses at most the last
+/// 100 ms, and the file stays a valid recording.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct CrashSafetyTests {
+    @Test func sigkillAtFullRateKeepsEveryFrameOlderThan100ms() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("run.sqlite").path
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try gatewaytapeBinary())
+        process.arguments = ["serve", "--port", "0", "--record", file, "--no-rate-limit"]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        try process.run()
+        let line = String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self)
+        let port = try #require(line.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+
+        let client = try await GatewayTestClient.connect(port: port)
+        _ = try await client.next()
+        try await client.send(op: 2, ["token": "crash", "intents": 0, "properties": [:]])
+        _ = try await client.nextDispatch("READY")
+        // Heartbeats as fast as the connection takes them, each carrying its number; every one is
+        // answered, so the server records two frames per heartbeat.
+        let sent = Mutex<[(n: Int, at: ContinuousClock.Instant)]>([])
+        let blaster = Task {
+            var n = 0
+            while !Task.isCancelled {
+                n += 1
+                try await client.send(#"{"op":1,"d":\#(n)}"#)
+                sent.withLock { $0.append((n, ContinuousClock.now)) }
+            }
+        }
+        try await Task.sleep(for: .seconds(2))
+        kill(process.processIdentifier, SIGKILL)
+        let killedAt = ContinuousClock.now
+        blaster.cancel()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        let reader = try RecordingReader(path: file)
+        #expect(try reader.integrityCheck() == ["ok"])
+        let heartbeats = try reader.frames(sessionID: nil).filter { $0.direction == .inbound && $0.op == 1 }
+        let recorded = Set(heartbeats.compactMap { (try? JSONValue(parsing: $0.payload))?["d"]?.int64Value.map(Int.init) })
+        let mustHave = sent.withLock { $0 }.filter { killedAt - $0.at > .milliseconds(100) }.map(\.n)
+        #expect(mustHave.count > 1_000, "only \(mustHave.count) heartbeats were sent: not full rate")
+        let missing = mustHave.filter { !recorded.contains($0) }
+        #expect(missing.isEmpty, "\(missing.count) of \(mustHave.count) frames older than 100 ms are missing, first \(missing.prefix(5))")
+    }
+}
