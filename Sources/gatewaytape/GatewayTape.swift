@@ -7,11 +7,11 @@ struct GatewayTape: AsyncParsableCommand {
         commandName: "gatewaytape",
         abstract: "A Discord Gateway (API v10) server for testing bots: record, replay, diff.",
         discussion: """
-            Point your bot's gateway and REST base URLs at gatewaytape. It speaks the real protocol,
-            records every frame into SQLite, replays recorded sessions with faults intact, and diffs
+            Point your bot's gateway and REST base URLs at gatewaytape. It speaks the real protocol, \
+            records every frame into SQLite, replays recorded sessions with faults intact, and diffs \
             how two runs of a bot behaved.
 
-            Exit status: 0 ok, 1 differs / verification failed, 2 bad usage or input file,
+            Exit status: 0 ok, 1 differs / verification failed, 2 bad usage or input file, \
             3 runtime failure (for example the port is in use).
             """,
         subcommands: [Serve.self, Replay.self, Inspect.self, Export.self, Import.self, Diff.self]

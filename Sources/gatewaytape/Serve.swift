@@ -12,11 +12,17 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the mock gateway, REST subset and control API on one port.",
         discussion: """
-            Point the bot's gateway URL at ws://HOST:PORT and its REST base at http://HOST:PORT/api/v10.
-            The first IDENTIFY with an unknown token creates a session for it (unless --strict-tokens);
+            Point the bot's gateway URL at ws://HOST:PORT and its REST base at http://HOST:PORT/api/v10. \
+            The first IDENTIFY with an unknown token creates a session for it (unless --strict-tokens); \
             drive faults through the control API at http://HOST:PORT/api/control (see README).
-            Prints "listening on http://HOST:PORT" once ready. SIGINT/SIGTERM close connections with 1001,
+
+            Prints "listening on http://HOST:PORT" once ready. SIGINT/SIGTERM close connections with 1001, \
             flush the recording and exit 0.
+
+            Examples:
+              gatewaytape serve
+              gatewaytape serve --port 0 --record run.sqlite --heartbeat-interval 5000
+              gatewaytape serve --fixture my-guilds.json --strict-tokens --control-token s3cret
             """
     )
 

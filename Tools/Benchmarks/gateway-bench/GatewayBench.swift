@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatewayRecording
 import GatewayReplay
 
 /// Benchmarks of the gateway's hot paths (see Tools/README.md). Build in release mode:
@@ -16,10 +17,22 @@ struct GatewayBench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Dispatches of ~1 KB MESSAGE_CREATE to one client as fast as it reads.")
         @Option var count = 300_000
         @Option(help: "zlib-stream or zstd-stream") var compress: String?
+        @Flag(help: "Record every frame into a SQLite file (as serve --record) and count them afterwards.") var record = false
 
         func run() async throws {
-            let result = try await ThroughputBenchmark.run(count: count, compress: compress, sink: nil)
-            printResult("throughput" + (compress.map { " (\($0))" } ?? " (plain JSON)"), result)
+            var result: [String: Double]
+            if record {
+                let path = FileManager.default.temporaryDirectory.appendingPathComponent("throughput-\(getpid()).sqlite").path
+                defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+                let recorder = try Recorder(path: path, mode: .serve, overwrite: true)
+                result = try await ThroughputBenchmark.run(count: count, compress: compress, sink: recorder)
+                try await recorder.finish()
+                let frames = try RecordingReader(path: path).frames(sessionID: nil)
+                result["recorded_dispatch_frames"] = Double(frames.count { $0.event == "MESSAGE_CREATE" })
+            } else {
+                result = try await ThroughputBenchmark.run(count: count, compress: compress, sink: nil)
+            }
+            printResult("throughput" + (compress.map { " (\($0))" } ?? " (plain JSON)") + (record ? " --record" : ""), result)
         }
     }
 
