@@ -53,12 +53,21 @@ struct ReplayEndToEndTests {
         try await recorder.finish()
     }
 
-    @Test func aRecordedSessionIsReplayedWithItsTimingFaultsAndAnswers() async throws {
+    /// Makes the recording in a temporary folder, runs `body` with its path, removes the folder.
+    static func withRecording(_ body: (String) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("replay-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("recorded.sqlite").path
-        try await Self.makeRecording(at: path)
+        try await makeRecording(at: path)
+        try await body(path)
+    }
+
+    @Test func aRecordedSessionIsReplayedWithItsTimingFaultsAndAnswers() async throws {
+        try await Self.withRecording { path in try await replayAndVerify(path) }
+    }
+
+    private func replayAndVerify(_ path: String) async throws {
 
         let recorded = try RecordedSession(reader: try RecordingReader(path: path), sessionID: nil)
         #expect(recorded.timeline.segments.count == 2)
@@ -125,14 +134,11 @@ struct ReplayEndToEndTests {
     }
 
     @Test func aBotThatNeverConnectsTimesOut() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("replay-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("recorded.sqlite").path
-        try await Self.makeRecording(at: path)
-        let recorded = try RecordedSession(reader: try RecordingReader(path: path), sessionID: nil)
-        let runner = ReplayRunner(recording: recorded, options: .init(port: 0, timeout: .milliseconds(300)))
-        let outcome = try await runner.run()
-        #expect(outcome.timeoutReason?.contains("no bot identified") == true && outcome.performed == 0)
+        try await Self.withRecording { path in
+            let recorded = try RecordedSession(reader: try RecordingReader(path: path), sessionID: nil)
+            let runner = ReplayRunner(recording: recorded, options: .init(port: 0, timeout: .milliseconds(300)))
+            let outcome = try await runner.run()
+            #expect(outcome.timeoutReason?.contains("no bot identified") == true && outcome.performed == 0)
+        }
     }
 }
