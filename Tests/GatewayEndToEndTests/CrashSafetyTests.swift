@@ -49,7 +49,13 @@ struct CrashSafetyTests {
                 sent.withLock { $0.append((n, ContinuousClock.now)) }
             }
         }
-        try await Task.sleep(for: .seconds(2))
+        // At least 2 s and 3,000 heartbeats (a loaded machine is slower), at most 20 s.
+        let blastStart = ContinuousClock.now
+        while ContinuousClock.now - blastStart < .seconds(20),
+            ContinuousClock.now - blastStart < .seconds(2) || sent.withLock({ $0.count }) < 3_000
+        {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         kill(process.processIdentifier, SIGKILL)
         let killedAt = ContinuousClock.now
         blaster.cancel()

@@ -12,7 +12,6 @@ import Glibc
 /// frame to the recording sink.
 final class GatewayConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
 
     /// Client payloads over this size close with 4002.
     static let maxPayloadSize = 4_096
@@ -28,6 +27,13 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private let refusal: GatewayCloseCode?
 
     private var context: ChannelHandlerContext?
+    /// Where framed bytes are written: the context of NIO's frame encoder, so they go out below it
+    /// (this handler frames its own output, a batch of frames per write).
+    private var wire: ChannelHandlerContext?
+    /// Frames queued for the next write: one buffer per batch.
+    private var batch: ByteBuffer
+    /// Scratch space for a message that is compressed before it is framed.
+    private var scratch: ByteBuffer
     private var fragments: ByteBuffer?
     private(set) var botSession: BotSession?
     private(set) var gatewaySession: GatewaySession?
@@ -44,12 +50,15 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         self.gatewayURL = gatewayURL
         self.compressor = compressor
         self.refusal = refusal
+        self.batch = ByteBuffer()
+        self.scratch = ByteBuffer()
     }
 
     // MARK: Lifecycle
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        wire = (try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)) ?? context
         handle.bind(self)
         state.registry.add(handle)
         state.sink?.record(.connectionOpened(ConnectionOpenedRecord(connectionID: handle.id, query: handle.query, t: MonotonicClock.now())))
@@ -103,6 +112,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         handle.bind(nil)
         state.registry.remove(handle)
         context = nil
+        wire = nil
     }
 
     // MARK: Inbound
@@ -135,8 +145,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
                 fragments = buffer
             }
         case .ping:
-            let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
-            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+            WebSocketWire.writeFrame(.pong, payload: frame.unmaskedData, into: &batch)
+            flushBatch()
         case .connectionClose:
             receiveClose(frame)
         default:
@@ -154,11 +164,11 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         recordClose(code: code.map(Int.init), reason: reason, by: .client, endsSession: ends)
         closing = true
         guard let context else { return }
-        var echo = context.channel.allocator.buffer(capacity: 2)
+        var echo = ByteBuffer()
         if let code { echo.writeInteger(code) }
-        let reply = WebSocketFrame(fin: true, opcode: .connectionClose, data: echo)
+        WebSocketWire.writeFrame(.close, payload: echo, into: &batch)
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in channel.close(promise: nil) }
+        (wire ?? context).writeAndFlush(NIOAny(takeBatch())).whenComplete { _ in channel.close(promise: nil) }
     }
 
     private func receiveMessage(_ message: ByteBuffer) {
@@ -246,18 +256,19 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     // MARK: Outbound
 
-    /// Writes queued items in order (called by the outbox on this event loop).
+    /// Writes queued items in order (called by the outbox on this event loop): every frame of the
+    /// batch is encoded into one buffer, written and flushed once.
     func write(_ items: [OutboundItem]) {
-        guard let context, !closing else { return }
-        let allocator = context.channel.allocator
+        guard context != nil, !closing else { return }
+        var estimate = 0
+        for case .dispatch(_, let event, let data) in items { estimate += data.readableBytes + event.utf8.count + 48 }
+        batch.reserveCapacity(minimumWritableBytes: estimate)
         for item in items {
             switch item {
             case .dispatch(let seq, let event, let data):
-                var buffer = GatewayFrame.buffer(size: data.readableBytes + 64, allocator: allocator)
-                GatewayFrame.dispatch(seq: seq, event: event, data: data, into: &buffer)
-                writeJSON(buffer, op: GatewayOpcode.dispatch.rawValue, seq: seq, event: event)
+                appendDispatch(seq: seq, event: event, data: data)
             case .command(let op, let data):
-                sendCommand(op, data: data)
+                appendCommand(op, data: data)
             case .close(let code, let reason, let endsSession):
                 close(code: code, reason: reason, endsSession: endsSession)
             case .drop:
@@ -265,50 +276,79 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             }
             if closing { break }
         }
-        context.flush()
+        flushBatch()
     }
 
+    /// Sends one non-dispatch frame at once (HELLO, ACK, op 9 ...).
     func sendCommand(_ op: GatewayOpcode, data: String) {
-        guard let context else { return }
-        var buffer = GatewayFrame.buffer(size: data.utf8.count + 40, allocator: context.channel.allocator)
-        GatewayFrame.command(op: op, data: data, into: &buffer)
-        writeJSON(buffer, op: op.rawValue, seq: nil, event: nil)
+        appendCommand(op, data: data)
+        flushBatch()
     }
 
-    /// Writes one frame's JSON: compressed into a binary frame, or as a text frame. `json` is consumed
-    /// so the WebSocket encoder can write the frame header into its headroom in place.
-    private func writeJSON(_ json: consuming ByteBuffer, op: Int, seq: Int64?, event: String?) {
-        guard let context else { return }
-        var payload: [UInt8]?
-        if state.sink != nil {
-            payload = Array(json.readableBytesView)
-            if event == "INTERACTION_CREATE" || event == "VOICE_SERVER_UPDATE" {
-                payload = Redaction.redactTokenFields(in: payload!)
-            }
+    private func appendDispatch(seq: Int64, event: String, data: ByteBuffer) {
+        guard compressor == nil else {
+            scratch.clear()
+            GatewayFrame.dispatch(seq: seq, event: event, data: data, into: &scratch)
+            return appendCompressed(scratch, op: GatewayOpcode.dispatch.rawValue, seq: seq, event: event)
         }
-        let frame: WebSocketFrame
-        if let compressor {
-            do {
-                let compressed = try json.withUnsafeReadableBytes { raw in
-                    try compressor.compress(raw) { out in
-                        var buffer = GatewayFrame.buffer(size: out.count, allocator: context.channel.allocator)
-                        buffer.writeBytes(out)
-                        return buffer
-                    }
-                }
-                frame = WebSocketFrame(fin: true, opcode: .binary, data: compressed)
-            } catch {
-                return close(code: .unknownError, reason: "Compression failed.", endsSession: false)
-            }
+        // Plain JSON: the header first, then the frame's JSON spliced straight into the batch.
+        let length = GatewayFrame.dispatchLength(seq: seq, event: event, data: data)
+        WebSocketWire.writeHeader(.text, length: length, into: &batch)
+        let start = batch.writerIndex
+        GatewayFrame.dispatch(seq: seq, event: event, data: data, into: &batch)
+        recordOutbound(batch.getSlice(at: start, length: length)!, op: GatewayOpcode.dispatch.rawValue, seq: seq, event: event, wireBytes: length)
+    }
+
+    private func appendCommand(_ op: GatewayOpcode, data: String) {
+        scratch.clear()
+        GatewayFrame.command(op: op, data: data, into: &scratch)
+        if compressor != nil {
+            appendCompressed(scratch, op: op.rawValue, seq: nil, event: nil)
         } else {
-            frame = WebSocketFrame(fin: true, opcode: .text, data: json)
+            WebSocketWire.writeFrame(.text, payload: scratch, into: &batch)
+            recordOutbound(scratch, op: op.rawValue, seq: nil, event: nil, wireBytes: scratch.readableBytes)
         }
-        if let payload, let sink = state.sink {
-            sink.record(.frame(FrameRecord(
-                connectionID: handle.id, sessionID: botSession?.id, t: MonotonicClock.now(), direction: .outbound,
-                op: op, seq: seq, event: event, payload: payload, wireBytes: frame.data.readableBytes)))
+    }
+
+    /// Compresses one message's JSON with the connection's context and frames it as binary.
+    private func appendCompressed(_ json: ByteBuffer, op: Int, seq: Int64?, event: String?) {
+        guard let compressor else { return }
+        do {
+            let wireBytes = try json.withUnsafeReadableBytes { raw in
+                try compressor.compress(raw) { out in
+                    WebSocketWire.writeFrame(.binary, payload: out, into: &batch)
+                    return out.count
+                }
+            }
+            recordOutbound(json, op: op, seq: seq, event: event, wireBytes: wireBytes)
+        } catch {
+            close(code: .unknownError, reason: "Compression failed.", endsSession: false)
         }
-        context.write(wrapOutboundOut(frame), promise: nil)
+    }
+
+    /// Reports a sent frame's JSON to the recorder (tokens of INTERACTION_CREATE and VOICE_SERVER_UPDATE redacted).
+    private func recordOutbound(_ json: ByteBuffer, op: Int, seq: Int64?, event: String?, wireBytes: Int) {
+        guard let sink = state.sink else { return }
+        var payload = Array(json.readableBytesView)
+        if event == "INTERACTION_CREATE" || event == "VOICE_SERVER_UPDATE" {
+            payload = Redaction.redactTokenFields(in: payload)
+        }
+        sink.record(.frame(FrameRecord(
+            connectionID: handle.id, sessionID: botSession?.id, t: MonotonicClock.now(), direction: .outbound,
+            op: op, seq: seq, event: event, payload: payload, wireBytes: wireBytes)))
+    }
+
+    /// Writes and flushes what the batch holds.
+    private func flushBatch() {
+        guard let wire, batch.readableBytes > 0 else { return }
+        wire.writeAndFlush(NIOAny(takeBatch()), promise: nil)
+    }
+
+    /// The batch's bytes, leaving an empty batch behind (a new buffer: the old one is on its way out).
+    private func takeBatch() -> ByteBuffer {
+        let full = batch
+        batch = ByteBuffer()
+        return full
     }
 
     // MARK: Closing
@@ -321,11 +361,11 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         guard let context, !closing else { return }
         closing = true
         recordClose(code: Int(code.rawValue), reason: reason, by: .server, endsSession: endsSession || code.serverCloseEndsSession)
-        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+        var data = ByteBuffer()
         data.writeInteger(code.rawValue)
         data.writeString(String(reason.utf8.prefix(123)) ?? "")
-        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
-        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        WebSocketWire.writeFrame(.close, payload: data, into: &batch)
+        flushBatch()
         let channel = context.channel
         channel.eventLoop.scheduleTask(in: Self.closeTimeout) { channel.close(promise: nil) }
     }
@@ -333,6 +373,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// Cuts the TCP connection with no close frame.
     private func drop() {
         guard let context, !closing else { return }
+        flushBatch()
         closing = true
         recordClose(code: nil, reason: "dropped by server", by: .drop, endsSession: false)
         // SO_LINGER 0 turns close() into a reset: the client sees the connection cut, not closed.

@@ -6,16 +6,21 @@ import NIOCore
 /// A dispatch's `d` is serialised once (by the caller) and spliced here, so sending one event to many
 /// connections never re-encodes JSON.
 enum GatewayFrame {
-    /// Bytes kept free in front of a frame so the WebSocket encoder writes its header in place
-    /// (no separate header buffer, one contiguous write).
-    static let headroom = 14
+    /// The byte length of `dispatch(seq:event:data:into:)`'s output, so the WebSocket header can be
+    /// written before the JSON.
+    static func dispatchLength(seq: Int64, event: String, data: ByteBuffer) -> Int {
+        #"{"op":0,"s":"#.utf8.count + decimalDigits(seq) + #","t":""#.utf8.count + event.utf8.count
+            + #"","d":"#.utf8.count + data.readableBytes + 1
+    }
 
-    /// A buffer for a frame of about `size` bytes, with `headroom` in front.
-    static func buffer(size: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: size + headroom)
-        buffer.moveWriterIndex(forwardBy: headroom)
-        buffer.moveReaderIndex(forwardBy: headroom)
-        return buffer
+    static func decimalDigits(_ value: Int64) -> Int {
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        return digits
     }
 
     /// `{"op":0,"s":SEQ,"t":"EVENT","d":DATA}`
