@@ -34,8 +34,10 @@ final class Checkpointer: @unchecked Sendable {
     /// Starts the thread.
     func start() {
         state.withLock { $0.started = true }
-        let thread = Thread { self.run() }
-        thread.name = "gatewaytape-checkpoint"
+        let thread = Thread {
+            FileSystem.nameCurrentThread("gatewaytape-checkpoint")
+            self.run()
+        }
         thread.start()
     }
 

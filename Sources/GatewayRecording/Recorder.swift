@@ -84,8 +84,10 @@ public final class Recorder: RecordingSink, Sendable {
             FileSystem.removeDatabase(path)
             throw RecordingError.io(path, "create recording", error.message)
         }
-        let thread = Thread { writer.run(queue: queue) }
-        thread.name = "gatewaytape-recorder"
+        let thread = Thread {
+            FileSystem.nameCurrentThread("gatewaytape-recorder")
+            writer.run(queue: queue)
+        }
         thread.start()
     }
 

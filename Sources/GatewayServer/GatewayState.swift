@@ -20,8 +20,9 @@ final class GatewayState: Sendable {
         set { interval.store(newValue, ordering: .relaxed) }
     }
 
-    /// Reports a control or fault action to the recorder.
-    func recordControl(sessionID: String?, action: String, args: JSONValue = [:]) {
-        sink?.record(.control(ControlRecord(sessionID: sessionID, action: action, args: args.jsonString, t: MonotonicClock.now())))
+    /// Reports a control or fault action to the recorder (the arguments are built only when recording).
+    func recordControl(sessionID: String?, action: String, args: @autoclosure () -> JSONValue = [:]) {
+        guard let sink else { return }
+        sink.record(.control(ControlRecord(sessionID: sessionID, action: action, args: args().jsonString, t: MonotonicClock.now())))
     }
 }

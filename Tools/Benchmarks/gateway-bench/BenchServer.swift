@@ -86,3 +86,23 @@ let benchMessage: JSONValue = [
     "mentions": [], "mention_roles": [], "attachments": [], "embeds": [], "pinned": false, "type": 0, "flags": 0,
     "components": [], "channel_type": 0, "nonce": "1300000000000000000",
 ]
+
+/// CPU seconds of this process's threads whose name starts with `prefix` (Linux thread names are
+/// cut to 15 characters), from /proc/self/task/*/stat.
+func threadCPUSeconds(namePrefix prefix: String) -> Double {
+    guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return 0 }
+    let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+    var total = 0.0
+    for task in tasks {
+        guard let comm = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8),
+            comm.hasPrefix(String(prefix.prefix(15))),
+            let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { continue }
+        // Fields after the command: state is field 3; utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+        total += (user + system) / ticks
+    }
+    return total
+}
