@@ -16,14 +16,22 @@ final class ReplayObserver: RecordingSink, Sendable {
     }
     private let state: Mutex<State>
     private let forward: (any RecordingSink)?
+    /// Whether frames and REST calls are kept (only `--verify` needs them).
+    private let keepsTraffic: Bool
 
-    init(forward: (any RecordingSink)?) {
+    init(forward: (any RecordingSink)?, keepsTraffic: Bool) {
         self.forward = forward
+        self.keepsTraffic = keepsTraffic
         self.state = Mutex(State(startNs: MonotonicClock.now()))
     }
 
     func record(_ event: RecordEvent) {
         forward?.record(event)
+        switch event {
+        case .frame, .http: guard keepsTraffic else { return }
+        case .session, .control: return
+        default: break
+        }
         state.withLock { state in
             let start = state.startNs
             func offset(_ t: UInt64) -> Int64 { Int64(bitPattern: t &- start) }

@@ -12,13 +12,19 @@ public struct ReplayOptions: Sendable {
     public var maxGap: Duration?
     /// Ends a run whose bot never connects or never recovers.
     public var timeout: Duration?
+    /// Keep the live bot's frames for `ReplayVerdict` (`--verify`); off, a replay costs less per event.
+    public var keepsLiveTraffic: Bool
 
-    public init(host: String = "127.0.0.1", port: Int = 8765, pacing: ReplayScheduler<ContinuousClock>.Pacing = .speed(1), maxGap: Duration? = nil, timeout: Duration? = nil) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8765, pacing: ReplayScheduler<ContinuousClock>.Pacing = .speed(1),
+        maxGap: Duration? = nil, timeout: Duration? = nil, keepsLiveTraffic: Bool = true
+    ) {
         self.host = host
         self.port = port
         self.pacing = pacing
         self.maxGap = maxGap
         self.timeout = timeout
+        self.keepsLiveTraffic = keepsLiveTraffic
     }
 }
 
@@ -59,7 +65,7 @@ public final class ReplayRunner: Sendable {
     public init(recording: RecordedSession, options: ReplayOptions, recordingSink: (any RecordingSink)? = nil, logger: Logger = GatewayServer.defaultLogger) {
         self.recording = recording
         self.options = options
-        let observer = ReplayObserver(forward: recordingSink)
+        let observer = ReplayObserver(forward: recordingSink, keepsTraffic: options.keepsLiveTraffic)
         self.observer = observer
         let interval: Int
         switch options.pacing {

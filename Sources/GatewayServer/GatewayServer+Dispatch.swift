@@ -50,7 +50,10 @@ extension GatewayServer {
             }
             if gateway.deliver(event: event, data: data) { delivered += 1 }
         }
-        state.recordControl(sessionID: sessionID, action: "dispatch", args: ["event": .string(event), "guild_id": guild.map { .string(String($0)) } ?? .null])
+        // Once per dispatch when recording: the arguments are written directly, without a dictionary.
+        state.recordControl(
+            sessionID: sessionID, action: "dispatch",
+            argsJSON: #"{"event":"# + JSONValue.string(event).jsonString + #","guild_id":"# + (guild.map { "\"\($0)\"" } ?? "null") + "}")
         return delivered
     }
 

@@ -22,7 +22,12 @@ final class GatewayState: Sendable {
 
     /// Reports a control or fault action to the recorder (the arguments are built only when recording).
     func recordControl(sessionID: String?, action: String, args: @autoclosure () -> JSONValue = [:]) {
+        recordControl(sessionID: sessionID, action: action, argsJSON: args().jsonString)
+    }
+
+    /// Reports a control action whose arguments are already JSON text.
+    func recordControl(sessionID: String?, action: String, argsJSON: @autoclosure () -> String) {
         guard let sink else { return }
-        sink.record(.control(ControlRecord(sessionID: sessionID, action: action, args: args().jsonString, t: MonotonicClock.now())))
+        sink.record(.control(ControlRecord(sessionID: sessionID, action: action, args: argsJSON(), t: MonotonicClock.now())))
     }
 }

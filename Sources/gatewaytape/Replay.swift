@@ -87,7 +87,8 @@ struct Replay: AsyncParsableCommand {
         }
         let options = ReplayOptions(
             host: server.host, port: server.port, pacing: maxSpeed ? .maxSpeed : .speed(speed ?? 1),
-            maxGap: maxGap.map { .milliseconds($0) }, timeout: timeout.map { .milliseconds(Int64($0 * 1000)) })
+            maxGap: maxGap.map { .milliseconds($0) }, timeout: timeout.map { .milliseconds(Int64($0 * 1000)) },
+            keepsLiveTraffic: verify)
         let runner = ReplayRunner(recording: recorded, options: options, recordingSink: recorder, logger: makeLogger())
         let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1)
         let started = ContinuousClock.now

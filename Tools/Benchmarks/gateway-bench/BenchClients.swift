@@ -245,6 +245,8 @@ final class LatenessHandler: ChannelInboundHandler {
             }
             return
         }
+        // At full speed there is no schedule: count only.
+        guard log.speed > 0 else { return log.event(offset: 0, at: now) }
         guard let range = view.firstRange(of: Self.nonceKey) else { return }
         var offset: UInt64 = 0
         var index = range.upperBound

@@ -18,7 +18,7 @@ enum ReplayBenchmark {
 
         let recorded = try RecordedSession(reader: try RecordingReader(path: input), sessionID: nil)
         let recorder = record ? try Recorder(path: directory.appendingPathComponent("out.sqlite").path, mode: .replay, source: input) : nil
-        let runner = ReplayRunner(recording: recorded, options: .init(port: 0, pacing: pacing, timeout: .seconds(600)), recordingSink: recorder)
+        let runner = ReplayRunner(recording: recorded, options: .init(port: 0, pacing: pacing, timeout: .seconds(600), keepsLiveTraffic: false), recordingSink: recorder)
         let replay = Task { try await runner.run() }
         let port = try await runner.server.listeningPort()
         let speed: Double
