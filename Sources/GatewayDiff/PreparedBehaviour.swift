@@ -176,20 +176,13 @@ struct PreparedBehaviour {
     // MARK: Pieces
 
     /// Registers the session's snowflakes in time order (frames both ways, REST paths and bodies).
+    /// Numbers snowflakes by first appearance: every frame in wire order first, then the REST calls,
+    /// so aliases do not depend on how REST calls interleave with frames in time (a replay at full
+    /// speed compresses the timeline, not the order of either).
     private static func scanSnowflakes(_ behaviour: BotBehaviour, into normaliser: inout Normaliser, includeREST: Bool) {
-        let calls = includeREST ? behaviour.http.sorted { $0.tNs < $1.tNs } : []
-        var next = 0
-        for frame in behaviour.frames {
-            while next < calls.count, calls[next].tNs <= frame.tNs {
-                scan(calls[next], into: &normaliser)
-                next += 1
-            }
-            normaliser.scanSnowflakes(in: frame.payload)
-        }
-        while next < calls.count {
-            scan(calls[next], into: &normaliser)
-            next += 1
-        }
+        for frame in behaviour.frames { normaliser.scanSnowflakes(in: frame.payload) }
+        guard includeREST else { return }
+        for call in behaviour.http.sorted(by: { $0.tNs < $1.tNs }) { scan(call, into: &normaliser) }
     }
 
     private static func scan(_ call: StoredHTTPCall, into normaliser: inout Normaliser) {

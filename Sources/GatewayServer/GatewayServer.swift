@@ -141,6 +141,7 @@ public final class GatewayServer: Service, Sendable {
     }
 
     private func closeAllConnections(code: GatewayCloseCode) {
+        state.isShuttingDown = true
         for connection in state.registry.connections {
             connection.enqueue(.close(code: code, reason: code.reason, endsSession: false))
         }

@@ -7,11 +7,18 @@ final class GatewayState: Sendable {
     let registry: SessionRegistry
     var sink: (any RecordingSink)? { configuration.recordingSink }
     private let interval: Atomic<Int>
+    private let shuttingDown = Atomic(false)
 
     init(configuration: GatewayServerConfiguration) {
         self.configuration = configuration
         self.registry = SessionRegistry(sink: configuration.recordingSink)
         self.interval = Atomic(configuration.heartbeatInterval)
+    }
+
+    /// Set once the server is closing: new gateway connections are closed at once with 1001.
+    var isShuttingDown: Bool {
+        get { shuttingDown.load(ordering: .relaxed) }
+        set { shuttingDown.store(newValue, ordering: .relaxed) }
     }
 
     /// HELLO's interval (ms) for new connections.

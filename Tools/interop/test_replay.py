@@ -18,7 +18,7 @@ import os
 import sqlite3
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -123,20 +123,40 @@ class ReplayResult:
     bot: Bot
     replay: Replay
     elapsed_s: float
-    junit: Optional[str] = None
-    extra: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def end_at(self) -> float:
+        """When the replay said goodbye (its close 1001 as discord.py saw it): what the bot does
+        after that (reconnecting, resuming while the process exits) is no longer the replay."""
+        ends = [e.at for e in self.bot.log.matching("tape_closed") if e.args[1] == 1001]
+        return ends[0] if ends else float("inf")
+
+    def during(self, name: str) -> List[Any]:
+        """discord.py's `name` events up to the end of the replay."""
+        end = self.end_at
+        return [e for e in self.bot.log.matching(name) if e.at <= end]
+
+    def count(self, name: str) -> int:
+        return len(self.during(name))
 
     @property
     def messages(self) -> List[str]:
-        return [e.args[0].content for e in self.bot.log.matching("message")]
+        return [e.args[0].content for e in self.during("message")]
 
     def message_span_s(self) -> float:
-        times = [e.at for e in self.bot.log.matching("message")]
+        times = [e.at for e in self.during("message")]
         return times[-1] - times[0] if len(times) > 1 else 0.0
 
     def explain(self) -> str:
+        noisy = {"socket_raw_send", "socket_raw_receive", "socket_event_type", "tape_frame", "tape_receive"}
+        events = [e.name + (f"({e.args[1]})" if e.name == "tape_closed" else "")
+                  for e in self.bot.log.events if e.name not in noisy]
+        received = [p.get("t") or f"op{p.get('op')}" for p in self.bot.log.received_payloads()]
+        sent = [p.get("op") for p in self.bot.log.sent_payloads()]
         return (f"replay {' '.join(self.replay.args[1:])} exited with {self.code} after {self.elapsed_s:.1f}s\n"
-                f"discord.py events: {self.bot.log.summary()}\n{self.replay.output()}")
+                f"discord.py events: {', '.join(events[:80])}\n"
+                f"received: {', '.join(received[:80])}{' ...' if len(received) > 80 else ''}\n"
+                f"sent ops: {sent[:80]}\n{self.replay.output()}")
 
 
 async def run_replay(binary: str, recording: str, scenario: str, args: List[str], *,
@@ -174,17 +194,51 @@ def junit_verdict(path: str) -> Dict[str, int]:
     }
 
 
+def dispatch_order_problems(result: ReplayResult) -> List[str]:
+    """SPEC §3/§8 as discord.py saw it: nothing before READY, each READY followed by the GUILD_CREATEs
+    of its guilds before any other dispatch, sequence numbers increasing within a gateway session."""
+    problems: List[str] = []
+    end = result.end_at
+    dispatches = []
+    for e in result.bot.log.matching("socket_raw_receive"):
+        if e.at > end:
+            break
+        raw = e.args[0]
+        payload = json.loads(raw if isinstance(raw, str) else bytes(raw).decode())
+        if payload.get("op") == 0:
+            dispatches.append(payload)
+    owed, last_seq, ready_seen = 0, 0, False
+    for n, p in enumerate(dispatches):
+        t, seq = p.get("t"), p.get("s")
+        if t == "READY":
+            ready_seen, last_seq = True, 0
+            owed = len(p["d"].get("guilds", []))
+        elif not ready_seen:
+            problems.append(f"#{n} {t} (s={seq}) before READY")
+        elif owed and t != "GUILD_CREATE":
+            problems.append(f"#{n} {t} (s={seq}) between READY and its GUILD_CREATEs ({owed} still owed)")
+        elif t == "GUILD_CREATE" and owed:
+            owed -= 1
+        if isinstance(seq, int):
+            if seq <= last_seq:
+                problems.append(f"#{n} {t}: s={seq} after s={last_seq}")
+            last_seq = seq
+    return problems
+
+
 def assert_lived_through(result: ReplayResult, expected: RecordedRun, scenario: str) -> None:
     why = result.explain()
-    log = result.bot.log
+    problems = dispatch_order_problems(result)
+    assert not problems, f"dispatch order as discord.py received it: {problems}\n{why}"
     assert expected.messages, f"the recording holds no message: {expected}"
     assert result.messages == expected.messages, (
         f"on_message contents {result.messages}, recorded {expected.messages}\n{why}")
-    assert log.count("ready") == expected.readies, f"on_ready {log.count('ready')}x, recorded READY {expected.readies}x\n{why}"
-    assert log.count("resumed") == expected.resumes, (
-        f"on_resumed {log.count('resumed')}x, recorded RESUMED {expected.resumes}x\n{why}")
+    assert result.count("ready") == expected.readies, (
+        f"on_ready {result.count('ready')}x, recorded READY {expected.readies}x\n{why}")
+    assert result.count("resumed") == expected.resumes, (
+        f"on_resumed {result.count('resumed')}x, recorded RESUMED {expected.resumes}x\n{why}")
     if scenario == "plain":
-        replied = [e.args[0] for e in log.matching("tape_replied")]
+        replied = [e.args[0] for e in result.during("tape_replied")]
         assert replied == expected.messages and expected.rest_posts == len(replied), (replied, expected)
 
 
@@ -212,7 +266,7 @@ async def test_golden_replay_verifies(scenario: str, gatewaytape_bin: str, tmp_p
             assert resume_at > 0 and 2 in sent[resume_at + 1:], f"RESUME then IDENTIFY expected, ops sent: {sent}"
             assert [p.get("d") for p in result.bot.log.received_payloads() if p.get("op") == 9] == [False]
         if scenario == "zombie":
-            assert result.bot.log.count("disconnect") >= 1, result.explain()
+            assert result.count("disconnect") >= 1, result.explain()
         # at 1x the run lasts about as long as the recording (never much shorter)
         assert result.elapsed_s >= 0.8 * expected.duration_s, (
             f"replay took {result.elapsed_s:.1f}s, the recording {expected.duration_s:.1f}s\n{result.explain()}")
@@ -252,9 +306,32 @@ async def test_verify_fails_for_other_intents(gatewaytape_bin: str, tmp_path) ->
         verdict = junit_verdict(junit)
         assert verdict["failures"] + verdict["errors"] >= 1 and verdict["failure_elements"] >= 1, verdict
         # the bot still got the world: the replay itself ran
-        assert result.bot.log.count("ready") == 1, result.explain()
+        assert result.count("ready") == 1, result.explain()
     finally:
         result.replay.cleanup()
+
+
+# --------------------------------------------------------------------------- --timeout
+
+
+@pytest.mark.timeout_s(30)
+async def test_timeout_without_bot(gatewaytape_bin: str, tmp_path) -> None:
+    """No bot ever connects: --timeout ends the run with exit 1 and a one-line reason, and the
+    JUnit verdict is a failure (issue 5 item 4)."""
+    junit = str(tmp_path / "out.xml")
+    replay = Replay(gatewaytape_bin, golden("plain"), ["--verify", "--timeout", "2", "--junit", junit])
+    try:
+        started = time.monotonic()
+        code = await replay.wait_exit(15)
+        elapsed = time.monotonic() - started
+        said = (replay.stderr_tail(20) + "\n" + "\n".join(replay.stdout_lines[1:])).strip()
+        assert code == 1, f"exit {code} after {elapsed:.1f}s, expected 1 at --timeout 2\n{replay.output()}"
+        assert 1.5 <= elapsed <= 8, f"--timeout 2 ended the run after {elapsed:.1f}s"
+        assert said and "timeout" in said.lower(), f"no reason given for the timeout:\n{replay.output()}"
+        verdict = junit_verdict(junit)
+        assert verdict["failures"] + verdict["errors"] >= 1, verdict
+    finally:
+        replay.cleanup()
 
 
 # --------------------------------------------------------------------------- speed
@@ -436,19 +513,19 @@ async def test_replay_recording_written_by_sqlite3(gatewaytape_bin: str, tmp_pat
     user_version 0), replays to discord.py: the recorded world and the recorded messages arrive."""
     path = str(tmp_path / "crafted.sqlite")
     write_crafted_recording(path)
+    # the golden client settings (no scenario behaviour); no --verify: this file holds no bot frames
     result = await run_replay(gatewaytape_bin, path, "resume", ["--timeout", str(REPLAY_TIMEOUT_S)])
     try:
         assert result.code == 0, result.explain()
-        log = result.bot.log
-        assert log.count("ready") == 1, result.explain()
+        assert result.count("ready") == 1, result.explain()
         client = result.bot.client
         assert client.user is not None and str(client.user.id) == BOT_ID and client.user.name == "craftedbot"
         assert [str(g.id) for g in client.guilds] == [GUILD_ID], [g.id for g in client.guilds]
         assert client.guilds[0].name == "Crafted Guild"
         assert result.messages == CRAFTED_MESSAGES, result.explain()
-        msgs = [e.args[0] for e in log.matching("message")]
+        msgs = [e.args[0] for e in result.during("message")]
         assert all(str(m.channel.id) == CHANNEL_ID and m.author.name == "carol" for m in msgs), msgs
-        gap = msgs and (log.matching("message")[1].at - log.matching("message")[0].at)
+        gap = result.message_span_s()
         assert 0.2 <= gap <= 1.4, f"the two messages arrived {gap:.2f}s apart, recorded 0.4 s"
     finally:
         result.replay.cleanup()

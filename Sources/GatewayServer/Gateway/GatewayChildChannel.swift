@@ -92,7 +92,9 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         let parameters = GatewayQuery(query)
         var refusal: GatewayCloseCode?
         var compressor: MessageCompressor?
-        if let version = parameters.version, version != "10", version != "9" {
+        if state.isShuttingDown {
+            refusal = .goingAway
+        } else if let version = parameters.version, version != "10", version != "9" {
             refusal = .invalidAPIVersion
         } else if let encoding = parameters.encoding, encoding != "json" {
             refusal = .decodeError

@@ -37,8 +37,6 @@ extension GatewayConnectionHandler {
 
         let gateway = GatewaySession(
             id: SessionRegistry.randomHex(32), botSession: bot, intents: intents, shard: shard, connection: handle)
-        state.registry.register(gateway)
-        attach(botSession: bot, gatewaySession: gateway)
 
         let fixture = bot.fixture
         let guilds = fixture.guilds.filter { gateway.ownsGuild($0["id"]?.snowflake) }
@@ -51,11 +49,15 @@ extension GatewayConnectionHandler {
         ]
         if let shard { ready["shard"] = [.int(Int64(shard.id)), .int(Int64(shard.count))] }
         gateway.deliver(event: "READY", data: ByteBuffer(bytes: ready.jsonBytes))
-        guard intents.contains(.guilds) else { return }
-        for guild in guilds {
-            let payload = Payloads.guildCreate(guild, botUser: fixture.user, intents: intents, largeThreshold: largeThreshold)
-            gateway.deliver(event: "GUILD_CREATE", data: ByteBuffer(bytes: payload.jsonBytes))
+        if intents.contains(.guilds) {
+            for guild in guilds {
+                let payload = Payloads.guildCreate(guild, botUser: fixture.user, intents: intents, largeThreshold: largeThreshold)
+                gateway.deliver(event: "GUILD_CREATE", data: ByteBuffer(bytes: payload.jsonBytes))
+            }
         }
+        // Only now can dispatches reach the session: READY and its GUILD_CREATEs always come first.
+        state.registry.register(gateway)
+        attach(botSession: bot, gatewaySession: gateway)
     }
 
     func receiveResume(_ data: JSONValue) {
