@@ -278,6 +278,23 @@ class GatewayTape:
 # --------------------------------------------------------------------------- discord.py side
 
 
+def record_run(binary: str, path: str, heartbeat_ms: int, run: Callable[[GatewayTape], Any], extra_args: Optional[List[str]] = None) -> None:
+    """Runs `run(server)` (a coroutine function) against `gatewaytape serve --record path`, then stops
+    the server with SIGTERM and checks that it exited 0 and closed the recording (no -wal/-shm)."""
+    server = GatewayTape(binary, heartbeat_interval=heartbeat_ms, extra_args=["--record", path] + (extra_args or []))
+    try:
+        asyncio.run(run(server))
+    finally:
+        code = server.stop()
+        tail = server.stderr_tail()
+        server.cleanup()
+    if code != 0:
+        raise SystemExit(f"gatewaytape exited with {code} recording {path}\n{tail}")
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            raise SystemExit(f"{path}{suffix} remains: the server did not close the recording cleanly")
+
+
 def point_discord_at(server: GatewayTape) -> None:
     """Route discord.py's REST calls and gateway connections to the mock server.
 

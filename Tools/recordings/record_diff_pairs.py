@@ -37,7 +37,7 @@ sys.path.insert(0, os.path.join(ROOT, "Tools", "interop"))
 
 import discord  # noqa: E402
 
-from harness import Bot, GatewayTape, message_create, new_snowflake  # noqa: E402
+from harness import Bot, GatewayTape, message_create, new_snowflake, record_run  # noqa: E402
 
 HEARTBEAT_MS = 1000
 RUN_SECONDS = 3.6
@@ -101,18 +101,7 @@ async def run_bot(server: GatewayTape, scenario: Scenario) -> None:
 
 
 def record(binary: str, path: str, scenario: Scenario) -> None:
-    server = GatewayTape(binary, heartbeat_interval=HEARTBEAT_MS, extra_args=["--record", path])
-    try:
-        asyncio.run(run_bot(server, scenario))
-    finally:
-        code = server.stop()
-        tail = server.stderr_tail()
-        server.cleanup()
-    if code != 0:
-        raise SystemExit(f"gatewaytape exited with {code} recording {path}\n{tail}")
-    for suffix in ("-wal", "-shm"):
-        if os.path.exists(path + suffix):
-            raise SystemExit(f"{path}{suffix} remains: the server did not close the recording cleanly")
+    record_run(binary, path, HEARTBEAT_MS, lambda server: run_bot(server, scenario))
 
 
 def main() -> None:

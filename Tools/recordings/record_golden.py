@@ -37,7 +37,7 @@ sys.path.insert(0, os.path.join(ROOT, "Tools", "interop"))
 import discord  # noqa: E402
 
 from golden import HEARTBEAT_MS, SCENARIOS, golden_bot  # noqa: E402
-from harness import Bot, GatewayTape, message_create, new_snowflake  # noqa: E402
+from harness import Bot, GatewayTape, message_create, new_snowflake, record_run  # noqa: E402
 
 TOKEN_NAME = "golden"
 MESSAGE_SPACING = 0.3
@@ -122,18 +122,7 @@ async def run_bot(server: GatewayTape, scenario: str) -> None:
 
 
 def record(binary: str, path: str, scenario: str) -> None:
-    server = GatewayTape(binary, heartbeat_interval=HEARTBEAT_MS, extra_args=["--record", path, "--overwrite"])
-    try:
-        asyncio.run(run_bot(server, scenario))
-    finally:
-        code = server.stop()
-        tail = server.stderr_tail()
-        server.cleanup()
-    if code != 0:
-        raise SystemExit(f"gatewaytape exited with {code} recording {path}\n{tail}")
-    for suffix in ("-wal", "-shm"):
-        if os.path.exists(path + suffix):
-            raise SystemExit(f"{path}{suffix} remains: the server did not close the recording cleanly")
+    record_run(binary, path, HEARTBEAT_MS, lambda server: run_bot(server, scenario), extra_args=["--overwrite"])
     db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)  # immutable: no -wal/-shm
     try:
         sessions = db.execute("SELECT count(*) FROM sessions").fetchone()[0]
