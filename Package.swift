@@ -58,7 +58,10 @@ let package = Package(
         // Replaying a recorded session to a live bot.
         .target(
             name: "GatewayReplay",
-            dependencies: ["GatewayModel", "GatewayRecording", "GatewayDiff", "GatewayServer"],
+            dependencies: [
+                "GatewayModel", "GatewayRecording", "GatewayDiff", "GatewayServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The command line: parses, wires modules together, exits.
@@ -111,7 +114,10 @@ let package = Package(
         .testTarget(name: "GatewayDiffTests", dependencies: ["GatewayDiff", "GatewayRecording", "GatewayModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayReplayTests",
-            dependencies: ["GatewayReplay", "GatewayDiff", "GatewayRecording", "GatewayServer", "GatewayModel", "GatewayTestClient"],
+            dependencies: [
+                "GatewayReplay", "GatewayDiff", "GatewayRecording", "GatewayServer", "GatewayModel", "GatewayTestClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GatewayRecordingTests", dependencies: ["GatewayRecording", "GatewayModel"], swiftSettings: swiftSettings),

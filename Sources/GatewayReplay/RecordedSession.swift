@@ -1,5 +1,6 @@
 import GatewayModel
 import GatewayRecording
+import NIOCore
 
 /// A recorded session prepared for replay: the world the bot saw (as a fixture), HELLO's interval,
 /// the timeline of dispatches and faults, the answers to commands, and the bot's own frames.
@@ -74,7 +75,7 @@ public struct RecordedSession: Sendable {
     private static func timeline(analysis: FrameAnalysis, controls: [StoredControl], sessionEnd: Int64) -> ReplayTimeline {
         var items: [(t: Int64, order: Int, kind: ReplayTimeline.Kind)] = []
         for (index, dispatch) in analysis.timelineDispatches.enumerated() {
-            items.append((dispatch.tNs, index, .dispatch(event: dispatch.event, data: dispatch.data.jsonBytes, guildID: dispatch.guildID)))
+            items.append((dispatch.tNs, index, .dispatch(event: dispatch.event, data: ByteBuffer(bytes: dispatch.data.jsonBytes), guildID: dispatch.guildID)))
         }
         for control in controls where control.action != "dispatch" {
             let args = control.args.flatMap { try? JSONValue(parsing: $0) } ?? [:]

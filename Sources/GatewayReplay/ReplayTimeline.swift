@@ -1,4 +1,5 @@
 import GatewayModel
+import NIOCore
 
 /// What a replay sends, and when, relative to the recorded READY (segment 0) or to the recorded
 /// reconnect (READY or RESUMED) that starts each later segment.
@@ -16,8 +17,8 @@ public struct ReplayTimeline: Sendable {
     }
 
     public enum Kind: Sendable, Equatable {
-        /// A dispatch: `data` is the JSON text of `d`.
-        case dispatch(event: String, data: [UInt8], guildID: String?)
+        /// A dispatch: `data` is the JSON text of `d`, encoded once when the recording is loaded.
+        case dispatch(event: String, data: ByteBuffer, guildID: String?)
         /// A recorded control or fault action (`disconnect`, `stop_acks`, ...), with its arguments.
         case control(action: String, args: JSONValue)
     }

@@ -1,5 +1,6 @@
 import GatewayModel
 import GatewayReplay
+import NIOCore
 import Synchronization
 import Testing
 
@@ -22,7 +23,7 @@ struct ReplaySchedulerTests {
     static let ms: Int64 = 1_000_000
 
     static func dispatch(_ name: String, at ms: Int64) -> ReplayTimeline.Event {
-        .init(offset: ms * Self.ms, kind: .dispatch(event: name, data: Array("{}".utf8), guildID: nil))
+        .init(offset: ms * Self.ms, kind: .dispatch(event: name, data: ByteBuffer(string: "{}"), guildID: nil))
     }
 
     static func at(_ ms: Int64) -> ManualClock.Instant { .init(offset: .milliseconds(ms)) }
