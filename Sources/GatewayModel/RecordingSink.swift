@@ -9,10 +9,14 @@ public protocol RecordingSink: Sendable {
     /// Suspends while the sink is behind (its queue is over its high-water mark), so that
     /// producers that can wait (dispatch loops, replay) slow down instead of growing memory.
     func waitUntilWritable() async
+    /// Whether the sink wants frames, control actions and REST calls (`false`: only sessions and
+    /// connection events, and the server skips copying every payload).
+    var recordsTraffic: Bool { get }
 }
 
 extension RecordingSink {
     public func waitUntilWritable() async {}
+    public var recordsTraffic: Bool { true }
 }
 
 /// One thing that happened, stamped with `MonotonicClock.now()` nanoseconds.

@@ -68,6 +68,9 @@ final class ReplayObserver: RecordingSink, Sendable {
 
     func waitUntilWritable() async { await forward?.waitUntilWritable() }
 
+    /// Frames are needed for `--verify` or for a `--record` file; otherwise the server can skip them.
+    var recordsTraffic: Bool { keepsTraffic || forward != nil }
+
     /// Successful IDENTIFY/RESUMEs so far.
     var identifiedCount: Int { state.withLock { $0.identified.count } }
 

@@ -5,13 +5,17 @@ import Synchronization
 final class GatewayState: Sendable {
     let configuration: GatewayServerConfiguration
     let registry: SessionRegistry
+    /// Where sessions and connection events go.
     var sink: (any RecordingSink)? { configuration.recordingSink }
+    /// Where frames, control actions and REST calls go (nil when the sink does not want them).
+    let trafficSink: (any RecordingSink)?
     private let interval: Atomic<Int>
     private let shuttingDown = Atomic(false)
 
     init(configuration: GatewayServerConfiguration) {
         self.configuration = configuration
         self.registry = SessionRegistry(sink: configuration.recordingSink)
+        self.trafficSink = configuration.recordingSink.flatMap { $0.recordsTraffic ? $0 : nil }
         self.interval = Atomic(configuration.heartbeatInterval)
     }
 
@@ -34,7 +38,7 @@ final class GatewayState: Sendable {
 
     /// Reports a control action whose arguments are already JSON text.
     func recordControl(sessionID: String?, action: String, argsJSON: @autoclosure () -> String) {
-        guard let sink else { return }
+        guard let sink = trafficSink else { return }
         sink.record(.control(ControlRecord(sessionID: sessionID, action: action, args: argsJSON(), t: MonotonicClock.now())))
     }
 }

@@ -175,7 +175,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         let bytes = Array(message.readableBytesView)
         let parsed = try? JSONValue(parsing: bytes)
         let op = parsed?["op"]?.int64Value.map { Int($0) }
-        if let sink = state.sink {
+        if let sink = state.trafficSink {
             let payload = Redaction.redactTokenFields(in: bytes)
             sink.record(.frame(FrameRecord(
                 connectionID: handle.id, sessionID: botSession?.id, t: MonotonicClock.now(), direction: .inbound,
@@ -328,7 +328,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     /// Reports a sent frame's JSON to the recorder (tokens of INTERACTION_CREATE and VOICE_SERVER_UPDATE redacted).
     private func recordOutbound(_ json: ByteBuffer, op: Int, seq: Int64?, event: String?, wireBytes: Int) {
-        guard let sink = state.sink else { return }
+        guard let sink = state.trafficSink else { return }
         var payload = Array(json.readableBytesView)
         if event == "INTERACTION_CREATE" || event == "VOICE_SERVER_UPDATE" {
             payload = Redaction.redactTokenFields(in: payload)

@@ -63,7 +63,7 @@ struct RESTRoutes {
     }
 
     private func record(_ request: Request, sessionID: String?, status: HTTPResponse.Status, requestBody: JSONValue?, response: JSONValue) {
-        guard let sink = state.sink else { return }
+        guard let sink = state.trafficSink else { return }
         var headers: [String: JSONValue] = [:]
         for field in request.headers {
             let value = field.name == .authorization ? Self.redactAuthorization(field.value) : field.value
