@@ -63,6 +63,8 @@ public final class RecordingReader: Sendable {
             throw error.isDamage ? .notSQLite(path, error.message) : .io(path, "open", error.message)
         }
         do {
+            // Another reader (or the writer) may hold the WAL index for a moment: wait, don't fail.
+            try db.execute("PRAGMA busy_timeout = 5000")
             _ = try db.scalarInt("SELECT count(*) FROM sqlite_master")
             let version = try db.scalarInt("PRAGMA user_version") ?? 0
             if version > Int64(RecordingSchema.currentVersion) { throw RecordingError.newerVersion(path, found: version) }
