@@ -23,7 +23,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// The gateway URL clients reach this server by, e.g. `ws://127.0.0.1:8765`.
     let gatewayURL: String
     private let compressor: MessageCompressor?
-    /// A refusal decided from the URL (bad `v`, unknown encoding): close right after the upgrade.
+    /// A refusal decided at the upgrade (bad `v`, unknown encoding, server shutting down): close at once.
     private let refusal: GatewayCloseCode?
 
     private var context: ChannelHandlerContext?
@@ -70,7 +70,6 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         heartbeatIntervalNanoseconds = UInt64(interval) * 1_000_000
         lastHeartbeat = MonotonicClock.now()
         sendCommand(.hello, data: #"{"heartbeat_interval":\#(interval)}"#)
-        context.flush()
         scheduleHeartbeatCheck()
     }
 
