@@ -22,7 +22,7 @@ enum Redaction {
         var output: [UInt8] = []
         var copied = 0
         var index = 0
-        while let keyStart = find(tokenKey, in: bytes, from: index) {
+        while let keyStart = bytes[index...].firstRange(of: tokenKey)?.lowerBound {
             var cursor = skipWhitespace(in: bytes, from: keyStart + tokenKey.count)
             guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: ":") else {
                 index = keyStart + tokenKey.count
@@ -57,17 +57,9 @@ enum Redaction {
 
     private static func skipWhitespace(in bytes: [UInt8], from start: Int) -> Int {
         var cursor = start
-        while cursor < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[cursor]) { cursor += 1 }
-        return cursor
-    }
-
-    private static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
-        var i = start
-        while i <= haystack.count - needle.count {
-            if haystack[i] == needle[0], haystack[i..<i + needle.count].elementsEqual(needle) { return i }
-            i += 1
+        while cursor < bytes.count, bytes[cursor] == 0x20 || bytes[cursor] == 0x09 || bytes[cursor] == 0x0A || bytes[cursor] == 0x0D {
+            cursor += 1
         }
-        return nil
+        return cursor
     }
 }

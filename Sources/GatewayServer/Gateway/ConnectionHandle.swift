@@ -75,8 +75,9 @@ final class ConnectionHandle: Sendable {
     private func drain() {
         let items = outbox.withLock { outbox -> [OutboundItem] in
             outbox.drainScheduled = false
-            defer { outbox.items.removeAll(keepingCapacity: true) }
-            return outbox.items
+            var taken: [OutboundItem] = []
+            swap(&taken, &outbox.items)
+            return taken
         }
         guard let handler = handler.value else { return }
         handler.write(items)

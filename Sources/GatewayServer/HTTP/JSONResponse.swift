@@ -25,14 +25,27 @@ struct BadRequest: Error {
 }
 
 extension Request {
-    /// The body as a JSON object; an empty body is `{}`.
-    func jsonObject(limit: Int = 1 << 20) async throws -> JSONValue {
+    /// The body as a JSON object (control API); an empty body is `{}`.
+    func jsonObject() async throws -> JSONValue {
+        let value = try await json(empty: [:])
+        guard case .object = value else { throw BadRequest("body: must be a JSON object") }
+        return value
+    }
+
+    /// The body as a JSON array (PUT of application commands).
+    func jsonArray() async throws -> JSONValue {
+        let value = try await json(empty: [])
+        guard case .array = value else { throw BadRequest("body: must be a JSON array") }
+        return value
+    }
+
+    /// The body parsed as JSON (at most 1 MiB); `empty` for an empty body.
+    private func json(empty: JSONValue, limit: Int = 1 << 20) async throws -> JSONValue {
         var request = self
         let buffer: ByteBuffer
         do { buffer = try await request.collectBody(upTo: limit) } catch { throw BadRequest("body: larger than \(limit) bytes") }
-        if buffer.readableBytes == 0 { return [:] }
+        if buffer.readableBytes == 0 { return empty }
         guard let value = try? JSONValue(parsing: buffer.readableBytesView) else { throw BadRequest("body: not valid JSON") }
-        guard case .object = value else { throw BadRequest("body: must be a JSON object") }
         return value
     }
 }

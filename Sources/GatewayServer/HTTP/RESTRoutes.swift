@@ -97,16 +97,6 @@ struct RESTRoutes {
     private func fixture(for request: Request) -> Fixture { session(for: request)?.fixture ?? state.configuration.fixture }
 }
 
-extension Request {
-    /// The body as a JSON array (PUT of application commands).
-    func jsonArray(limit: Int = 1 << 20) async throws -> JSONValue {
-        var request = self
-        let buffer = try await request.collectBody(upTo: limit)
-        let value = try JSONValue(parsing: buffer.readableBytesView)
-        guard case .array = value else { throw BadRequest("body: must be a JSON array") }
-        return value
-    }
-}
 
 /// Turns unmatched `/api/...` routes (not the control API) into Discord's unknown-route 404.
 struct UnknownRouteMiddleware: RouterMiddleware {

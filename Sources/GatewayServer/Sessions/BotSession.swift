@@ -40,19 +40,21 @@ final class BotSession: Sendable {
     /// Forgets gateway sessions that can no longer be resumed; returns them.
     func removeExpired(now: UInt64) -> [GatewaySession] {
         state.withLock { state in
-            let expired = state.gatewaySessions.filter { $0.isExpired(now: now) }
-            if !expired.isEmpty { state.gatewaySessions.removeAll { $0.isExpired(now: now) } }
+            var expired: [GatewaySession] = []
+            state.gatewaySessions.removeAll { session in
+                let gone = session.isExpired(now: now)
+                if gone { expired.append(session) }
+                return gone
+            }
             return expired
         }
     }
 }
 
 /// Fault flags of a session (`GET /api/control/sessions/{id}/flags`).
-public struct ControlFlags: Sendable, Equatable, Codable {
+public struct ControlFlags: Sendable, Equatable {
     /// Heartbeats are not acknowledged (zombie connection).
     public var stopHeartbeatAcks: Bool
 
     public init(stopHeartbeatAcks: Bool) { self.stopHeartbeatAcks = stopHeartbeatAcks }
-
-    enum CodingKeys: String, CodingKey { case stopHeartbeatAcks = "stop_acks" }
 }

@@ -80,7 +80,7 @@ final class GatewaySession: Sendable {
 
     /// The outcome of a RESUME.
     enum ResumeResult {
-        case resumed(replayed: Int)
+        case resumed
         /// op 9 `d: false`
         case invalid
         /// close 4007
@@ -110,16 +110,14 @@ final class GatewaySession: Sendable {
             let previous = state.connection
             state.connection = connection
             state.status = .attached
-            var replayed = 0
             for item in state.buffer where item.seq > clientSeq {
                 connection.enqueue(.dispatch(seq: item.seq, event: item.event, data: item.data))
-                replayed += 1
             }
             state.seq += 1
             let resumed = BufferedDispatch(seq: state.seq, event: "RESUMED", data: ByteBuffer(staticString: #"{"_trace":["gatewaytape"]}"#))
             state.buffer.append(resumed)
             connection.enqueue(.dispatch(seq: resumed.seq, event: resumed.event, data: resumed.data))
-            return (.resumed(replayed: replayed), previous === connection ? nil : previous)
+            return (.resumed, previous === connection ? nil : previous)
         }
         previous?.enqueue(.close(code: .unknownError, reason: "Session resumed on another connection", endsSession: false))
         return result

@@ -50,8 +50,6 @@ final class SessionRegistry: Sendable {
 
     var sessions: [BotSession] { state.withLock { state in state.sessionOrder.compactMap { state.sessions[$0] } } }
 
-    func isKnownToken(_ token: String) -> Bool { state.withLock { $0.byToken[token] != nil } }
-
     /// Forgets a session; returns it so its connections can be closed.
     func removeSession(id: String) -> BotSession? {
         state.withLock { state in
