@@ -25,14 +25,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
-        // Protocol values, payload model, fixtures and the recording sink protocol. No dependencies.
-        .target(name: "GatewayModel", swiftSettings: swiftSettings),
+        // Protocol values, payload model, fixtures and the recording sink protocol. Only NIOCore (frames
+        // are handed to the recorder as slices of the buffers that were sent, without a copy).
+        .target(
+            name: "GatewayModel", dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings),
         // zlib-stream and zstd-stream transport compression.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "GatewayCompression", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         // SQLite recordings: writer, reader, export/import.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
-        .target(name: "GatewayRecording", dependencies: ["GatewayModel", "CSQLite"], swiftSettings: swiftSettings),
+        .target(
+            name: "GatewayRecording",
+            dependencies: ["GatewayModel", "CSQLite", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings),
         // The gateway, REST subset and control API on one port.
         .target(
             name: "GatewayServer",

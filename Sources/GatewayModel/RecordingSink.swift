@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Where a server or proxy reports everything that crosses the wire. The SQLite recorder
 /// implements it; tests can collect events in memory. The server knows nothing of SQLite.
 ///
@@ -6,6 +8,8 @@
 public protocol RecordingSink: Sendable {
     /// Queues one event. Never blocks.
     func record(_ event: RecordEvent)
+    /// Queues events in order, as one hand-off. Never blocks.
+    func record(contentsOf events: [RecordEvent])
     /// Suspends while the sink is behind (its queue is over its high-water mark), so that
     /// producers that can wait (dispatch loops, replay) slow down instead of growing memory.
     func waitUntilWritable() async
@@ -15,6 +19,9 @@ public protocol RecordingSink: Sendable {
 }
 
 extension RecordingSink {
+    public func record(contentsOf events: [RecordEvent]) {
+        for event in events { record(event) }
+    }
     public func waitUntilWritable() async {}
     public var recordsTraffic: Bool { true }
 }
@@ -83,16 +90,26 @@ public struct FrameRecord: Sendable, Equatable {
     public var op: Int?
     public var seq: Int64?
     public var event: String?
-    /// The whole frame's JSON text.
-    public var payload: [UInt8]
+    /// The whole frame's JSON text (often a slice of the buffer the frame was sent in).
+    public var payload: ByteBuffer
     /// Bytes on the wire (compressed size when transport compression is on).
     public var wireBytes: Int
     public init(
         connectionID: Int64, sessionID: String?, t: UInt64, direction: FrameDirection, op: Int?, seq: Int64?,
-        event: String?, payload: [UInt8], wireBytes: Int
+        event: String?, payload: ByteBuffer, wireBytes: Int
     ) {
         self.connectionID = connectionID; self.sessionID = sessionID; self.t = t; self.direction = direction
         self.op = op; self.seq = seq; self.event = event; self.payload = payload; self.wireBytes = wireBytes
+    }
+
+    /// A record whose payload is given as bytes (copied into a buffer).
+    public init(
+        connectionID: Int64, sessionID: String?, t: UInt64, direction: FrameDirection, op: Int?, seq: Int64?,
+        event: String?, payload: [UInt8], wireBytes: Int
+    ) {
+        self.init(
+            connectionID: connectionID, sessionID: sessionID, t: t, direction: direction, op: op, seq: seq, event: event,
+            payload: ByteBuffer(bytes: payload), wireBytes: wireBytes)
     }
 }
 
@@ -120,11 +137,34 @@ public struct ConnectionClosedRecord: Sendable, Equatable {
 public struct ControlRecord: Sendable, Equatable {
     public var sessionID: String?
     public var action: String
-    /// JSON text of the action's arguments (tokens redacted).
-    public var args: String
+    /// The action's arguments.
+    public var arguments: Arguments
     public var t: UInt64
+
+    /// A control action's arguments: JSON text, or the fields of a `dispatch` (turned into JSON text
+    /// by the recorder, so that dispatching many events costs no text building on the caller's thread).
+    public enum Arguments: Sendable, Equatable {
+        /// JSON text (tokens redacted).
+        case json(String)
+        /// `{"event": event, "guild_id": "<id>" or null}`.
+        case dispatch(event: String, guildID: UInt64?)
+    }
+
     public init(sessionID: String?, action: String, args: String, t: UInt64) {
-        self.sessionID = sessionID; self.action = action; self.args = args; self.t = t
+        self.init(sessionID: sessionID, action: action, arguments: .json(args), t: t)
+    }
+
+    public init(sessionID: String?, action: String, arguments: Arguments, t: UInt64) {
+        self.sessionID = sessionID; self.action = action; self.arguments = arguments; self.t = t
+    }
+
+    /// JSON text of the action's arguments, as written to `controls.args`.
+    public var args: String {
+        switch arguments {
+        case .json(let text): text
+        case .dispatch(let event, let guildID):
+            #"{"event":"# + JSONValue.string(event).jsonString + #","guild_id":"# + (guildID.map { "\"\($0)\"" } ?? "null") + "}"
+        }
     }
 }
 

@@ -102,7 +102,12 @@ public final class Recorder: RecordingSink, Sendable {
     /// Queues one event for the writer. Never blocks and never drops an event, except events that
     /// arrive after ``finish()`` has drained the queue (counted in ``Statistics/late``).
     public func record(_ event: RecordEvent) {
-        queue.append(event)
+        queue.append(CollectionOfOne(event))
+    }
+
+    /// Queues events in order under one lock; see ``record(_:)``.
+    public func record(contentsOf events: [RecordEvent]) {
+        queue.append(events)
     }
 
     /// Suspends while the writer is behind: once the backlog (recorded, not yet committed) is over

@@ -1,5 +1,6 @@
 import Dispatch
 import GatewayModel
+import NIOCore
 import Synchronization
 
 /// The hand-off between producers (network event loops, tasks) and the writer thread.
@@ -50,8 +51,12 @@ final class RecorderQueue: Sendable {
     @inline(__always)
     static func weight(of event: RecordEvent) -> Int {
         switch event {
-        case .frame(let frame): return frame.payload.count + 64
-        case .control(let control): return control.args.utf8.count + 64
+        case .frame(let frame): return frame.payload.readableBytes + 64
+        case .control(let control):
+            switch control.arguments {
+            case .json(let text): return text.utf8.count + 64
+            case .dispatch(let event, _): return event.utf8.count + 96
+            }
         case .http(let http): return http.request.utf8.count + http.response.utf8.count + 64
         default: return 64
         }
@@ -59,20 +64,22 @@ final class RecorderQueue: Sendable {
 
     // MARK: Producers
 
-    /// Appends one event; never blocks beyond the mutex.
+    /// Appends events in order; never blocks beyond the mutex.
     @inline(__always)
-    func append(_ event: RecordEvent) {
-        let weight = Self.weight(of: event)
+    func append(_ events: some Collection<RecordEvent>) {
+        guard !events.isEmpty else { return }
+        var weight = 0
+        for event in events { weight &+= Self.weight(of: event) }
         let highEvents = options.highWaterEvents
         let highBytes = options.highWaterBytes
         let wake = state.withLock { state -> Bool in
             if state.drained {
-                state.late &+= 1
+                state.late &+= UInt64(events.count)
                 return false
             }
-            state.queue.append(event)
-            state.recorded &+= 1
-            state.pendingEvents &+= 1
+            state.queue.append(contentsOf: events)
+            state.recorded &+= UInt64(events.count)
+            state.pendingEvents &+= events.count
             state.pendingBytes &+= weight
             if state.pendingEvents > highEvents || state.pendingBytes > highBytes {
                 state.throttled = true

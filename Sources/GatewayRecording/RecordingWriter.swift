@@ -14,12 +14,12 @@ final class RecordingWriter: @unchecked Sendable {
     private let startTime: UInt64
     private let options: Recorder.Options
 
-    private let insertFrame: SQLiteStatement
+    private let frames: GroupedInsert<FrameRecord>
+    private let controls: GroupedInsert<ControlRecord>
     private let upsertSession: SQLiteStatement
     private let upsertOpened: SQLiteStatement
     private let upsertIdentified: SQLiteStatement
     private let upsertClosed: SQLiteStatement
-    private let insertControl: SQLiteStatement
     private let insertHTTP: SQLiteStatement
     private let begin: SQLiteStatement
     private let commit: SQLiteStatement
@@ -58,11 +58,27 @@ final class RecordingWriter: @unchecked Sendable {
         }
         metaStatement.finalize()
 
-        insertFrame = try db.prepare(
-            """
-            INSERT INTO frames(connection_id, session_id, t_ns, direction, op, seq, event, payload, wire_bytes)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-            """, persistent: true)
+        frames = try GroupedInsert(
+            db, table: "frames",
+            columns: ["connection_id", "session_id", "t_ns", "direction", "op", "seq", "event", "payload", "wire_bytes"]
+        ) { frame, row in
+            row.int(frame.connectionID)
+            row.text(frame.sessionID)
+            row.int(Self.offset(frame.t, from: startTime))
+            row.text(frame.direction == .inbound ? Self.inbound : Self.outbound)
+            row.int(frame.op)
+            row.int(frame.seq)
+            row.text(frame.event)
+            row.text(buffer: frame.payload)
+            row.int(frame.wireBytes)
+        }
+        let dispatchArguments = DispatchArgumentsText()
+        controls = try GroupedInsert(db, table: "controls", columns: ["session_id", "t_ns", "action", "args"]) { control, row in
+            row.text(control.sessionID)
+            row.int(Self.offset(control.t, from: startTime))
+            row.text(control.action)
+            row.text(dispatchArguments.text(of: control))
+        }
         upsertSession = try db.prepare(
             """
             INSERT INTO sessions(id, name, token_sha256, created_ns) VALUES (?1, ?2, ?3, ?4)
@@ -86,8 +102,6 @@ final class RecordingWriter: @unchecked Sendable {
             ON CONFLICT(id) DO UPDATE SET closed_ns = excluded.closed_ns, close_code = excluded.close_code,
                 close_reason = excluded.close_reason, closed_by = excluded.closed_by
             """, persistent: true)
-        insertControl = try db.prepare(
-            "INSERT INTO controls(session_id, t_ns, action, args) VALUES (?1, ?2, ?3, ?4)", persistent: true)
         insertHTTP = try db.prepare(
             """
             INSERT INTO http(session_id, t_ns, method, path, status, request, response)
@@ -99,21 +113,18 @@ final class RecordingWriter: @unchecked Sendable {
         checkpointer = try Checkpointer(path: path, onError: onCheckpointError)
     }
 
-    /// What is bound to `insertFrame`'s session, direction and event parameters.
-    private struct FrameBindings {
-        var valid = false
-        var sessionID: String?
-        var direction: FrameDirection = .inbound
-        var event: String?
-    }
-    private var frameBindings = FrameBindings()
     private static let inbound: StaticString = "in"
     private static let outbound: StaticString = "out"
 
     /// Nanoseconds since the recording started (negative for an event stamped before it).
     @inline(__always)
-    private func offset(_ t: UInt64) -> Int64 {
+    private static func offset(_ t: UInt64, from startTime: UInt64) -> Int64 {
         Int64(bitPattern: t &- startTime)
+    }
+
+    @inline(__always)
+    private func offset(_ t: UInt64) -> Int64 {
+        Self.offset(t, from: startTime)
     }
 
     // MARK: The loop
@@ -135,6 +146,12 @@ final class RecordingWriter: @unchecked Sendable {
 
         func finishTransaction() {
             if inTransaction {
+                do throws(SQLiteError) {
+                    try frames.flush()
+                    try controls.flush()
+                } catch {
+                    queue.noteFailure(.writing(path, error))
+                }
                 do throws(SQLiteError) {
                     try commit.run()
                 } catch {
@@ -217,10 +234,9 @@ final class RecordingWriter: @unchecked Sendable {
 
     private func close(queue: RecorderQueue) {
         checkpointer.stop()
-        for statement in [
-            insertFrame, upsertSession, upsertOpened, upsertIdentified, upsertClosed, insertControl, insertHTTP, begin,
-            commit,
-        ] {
+        frames.finalize()
+        controls.finalize()
+        for statement in [upsertSession, upsertOpened, upsertIdentified, upsertClosed, insertHTTP, begin, commit] {
             statement.finalize()
         }
         do throws(SQLiteError) {
@@ -238,39 +254,7 @@ final class RecordingWriter: @unchecked Sendable {
     private func insert(_ event: RecordEvent) throws(SQLiteError) {
         switch event {
         case .frame(let frame):
-            let statement = insertFrame
-            statement.bind(frame.connectionID, at: 1)
-            // Consecutive frames usually share session, direction and event name: SQLite keeps
-            // bindings across resets, so those are rebound only when they change.
-            if frame.sessionID != frameBindings.sessionID || !frameBindings.valid {
-                statement.bind(frame.sessionID, at: 2)
-                frameBindings.sessionID = frame.sessionID
-            }
-            statement.bind(offset(frame.t), at: 3)
-            if frame.direction != frameBindings.direction || !frameBindings.valid {
-                statement.bindStatic(frame.direction == .inbound ? Self.inbound : Self.outbound, at: 4)
-                frameBindings.direction = frame.direction
-            }
-            statement.bind(frame.op, at: 5)
-            statement.bind(frame.seq, at: 6)
-            if frame.event != frameBindings.event || !frameBindings.valid {
-                statement.bind(frame.event, at: 7)
-                frameBindings.event = frame.event
-            }
-            statement.bind(frame.wireBytes, at: 9)
-            frameBindings.valid = true
-            // The payload is bound without a copy, so the statement runs inside the closure.
-            let failure = frame.payload.withUnsafeBytes { bytes -> SQLiteError? in
-                statement.bindTextNoCopy(bytes, at: 8)
-                defer { statement.bindNull(at: 8) }
-                do throws(SQLiteError) {
-                    try statement.run()
-                    return nil
-                } catch {
-                    return error
-                }
-            }
-            if let failure { throw failure }
+            try frames.append(frame)
         case .session(let session):
             let statement = upsertSession
             statement.bind(session.id, at: 1)
@@ -301,12 +285,7 @@ final class RecordingWriter: @unchecked Sendable {
             statement.bind(closed.closedBy.rawValue, at: 5)
             try statement.run()
         case .control(let control):
-            let statement = insertControl
-            statement.bind(control.sessionID, at: 1)
-            statement.bind(offset(control.t), at: 2)
-            statement.bind(control.action, at: 3)
-            statement.bind(control.args, at: 4)
-            try statement.run()
+            try controls.append(control)
         case .http(let http):
             let statement = insertHTTP
             statement.bind(http.sessionID, at: 1)
@@ -318,5 +297,19 @@ final class RecordingWriter: @unchecked Sendable {
             statement.bind(http.response, at: 7)
             try statement.run()
         }
+    }
+}
+
+/// `controls.args` text, reused while consecutive `dispatch` controls name the same event and guild
+/// (the usual case when many events are dispatched in a row).
+private final class DispatchArgumentsText {
+    private var last: (event: String, guildID: UInt64?, text: String)?
+
+    func text(of control: ControlRecord) -> String {
+        guard case .dispatch(let event, let guildID) = control.arguments else { return control.args }
+        if let last, last.event == event, last.guildID == guildID { return last.text }
+        let text = control.args
+        last = (event, guildID, text)
+        return text
     }
 }

@@ -1,5 +1,6 @@
 import GatewayModel
 import GatewayRecording
+import NIOCore
 import Synchronization
 
 /// The replay server's recording sink: keeps the live session's frames and connections for
@@ -27,6 +28,15 @@ final class ReplayObserver: RecordingSink, Sendable {
 
     func record(_ event: RecordEvent) {
         forward?.record(event)
+        observe(event)
+    }
+
+    func record(contentsOf events: [RecordEvent]) {
+        forward?.record(contentsOf: events)
+        for event in events { observe(event) }
+    }
+
+    private func observe(_ event: RecordEvent) {
         switch event {
         case .frame, .http: guard keepsTraffic else { return }
         case .session, .control: return
@@ -40,7 +50,7 @@ final class ReplayObserver: RecordingSink, Sendable {
                 state.frames.append(StoredFrame(
                     id: Int64(state.frames.count + 1), connectionID: frame.connectionID, sessionID: frame.sessionID,
                     tNs: offset(frame.t), direction: frame.direction, op: frame.op, seq: frame.seq, event: frame.event,
-                    payload: frame.payload, wireBytes: frame.wireBytes))
+                    payload: Array(frame.payload.readableBytesView), wireBytes: frame.wireBytes))
             case .connectionOpened(let opened):
                 state.connections[opened.connectionID] = StoredConnection(
                     id: opened.connectionID, sessionID: nil, gatewaySessionID: nil, shardID: nil, shardCount: nil,

@@ -179,7 +179,7 @@ public final class ReplayRunner: Sendable {
     private func perform(_ event: ReplayTimeline.Event, sessionID: String) {
         switch event.kind {
         case .dispatch(let name, let data, let guildID):
-            server.dispatchToSession(sessionID, event: name, payload: DispatchPayload(jsonBytes: data), guildID: guildID)
+            server.dispatchToSession(sessionID, event: name, payload: DispatchPayload(jsonBytes: data), guildID: guildID, asControl: false)
         case .control(let action, let args):
             ControlReenactment.perform(action: action, args: args, sessionID: sessionID, server: server, pacing: options.pacing)
         }

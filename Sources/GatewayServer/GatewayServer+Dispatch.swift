@@ -22,6 +22,14 @@ extension GatewayServer {
     /// Give `guildID` for guild events so routing needs no parsing.
     @discardableResult
     public func dispatchToSession(_ sessionID: String, event: String, payload: DispatchPayload, guildID: String? = nil) -> Int {
+        dispatchToSession(sessionID, event: event, payload: payload, guildID: guildID, asControl: true)
+    }
+
+    /// Dispatches like `dispatchToSession(_:event:payload:guildID:)`; `asControl: false` records only the
+    /// frames sent, no `dispatch` control row (the replay engine: its events are the recording's, not
+    /// control actions).
+    @discardableResult
+    package func dispatchToSession(_ sessionID: String, event: String, payload: DispatchPayload, guildID: String?, asControl: Bool) -> Int {
         guard let session = state.registry.session(id: sessionID) else { return 0 }
         var parsed = payload.value
         var didParse = parsed != nil
@@ -50,10 +58,10 @@ extension GatewayServer {
             }
             if gateway.deliver(event: event, data: data) { delivered += 1 }
         }
-        // Once per dispatch when recording: the arguments are written directly, without a dictionary.
-        state.recordControl(
-            sessionID: sessionID, action: "dispatch",
-            argsJSON: #"{"event":"# + JSONValue.string(event).jsonString + #","guild_id":"# + (guild.map { "\"\($0)\"" } ?? "null") + "}")
+        // Once per dispatch when recording; the recorder turns the fields into JSON text.
+        if asControl {
+            state.recordControl(sessionID: sessionID, action: "dispatch", arguments: .dispatch(event: event, guildID: guild))
+        }
         return delivered
     }
 

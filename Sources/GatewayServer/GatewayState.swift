@@ -33,12 +33,12 @@ final class GatewayState: Sendable {
 
     /// Reports a control or fault action to the recorder (the arguments are built only when recording).
     func recordControl(sessionID: String?, action: String, args: @autoclosure () -> JSONValue = [:]) {
-        recordControl(sessionID: sessionID, action: action, argsJSON: args().jsonString)
+        recordControl(sessionID: sessionID, action: action, arguments: .json(args().jsonString))
     }
 
-    /// Reports a control action whose arguments are already JSON text.
-    func recordControl(sessionID: String?, action: String, argsJSON: @autoclosure () -> String) {
+    /// Reports a control action with arguments in the recorder's own form.
+    func recordControl(sessionID: String?, action: String, arguments: @autoclosure () -> ControlRecord.Arguments) {
         guard let sink = trafficSink else { return }
-        sink.record(.control(ControlRecord(sessionID: sessionID, action: action, args: argsJSON(), t: MonotonicClock.now())))
+        sink.record(.control(ControlRecord(sessionID: sessionID, action: action, arguments: arguments(), t: MonotonicClock.now())))
     }
 }

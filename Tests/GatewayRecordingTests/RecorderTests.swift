@@ -101,6 +101,59 @@ struct RecorderTests {
         }
     }
 
+    @Test("frames and controls written in groups keep their order and every value, whatever their size")
+    func groupedRowsExact() async throws {
+        try await withTemporaryDirectory { dir in
+            let path = dir + "/groups.sqlite"
+            let recorder = try Recorder(path: path, mode: .serve, startTime: 1_000)
+            // 53 frames: three full groups of 16 and a rest; one payload far bigger than the
+            // inserter's first text chunk; fields that change from row to row, NULLs included.
+            var expected: [FrameRecord] = []
+            var payloads: [[UInt8]] = []
+            var controls: [ControlRecord] = []
+            for index in 0..<53 {
+                var payload = nastyPayloads[index % nastyPayloads.count]
+                if index == 20 { payload = Array(repeating: UInt8(ascii: "y"), count: 70_000) }
+                let frame = FrameRecord(
+                    connectionID: Int64(index % 3), sessionID: index % 5 == 0 ? nil : "s\(index % 2)", t: 1_000 + UInt64(index),
+                    direction: index % 2 == 0 ? .outbound : .inbound, op: index % 4 == 0 ? nil : index % 4,
+                    seq: index % 3 == 0 ? nil : Int64(index), event: index % 7 == 0 ? nil : "EVENT_\(index % 3)",
+                    payload: payload, wireBytes: index)
+                expected.append(frame)
+                payloads.append(payload)
+                recorder.record(.frame(frame))
+                if index % 2 == 0 {
+                    let control = ControlRecord(
+                        sessionID: "s1", action: "dispatch",
+                        arguments: .dispatch(event: index % 4 == 0 ? "MESSAGE_CREATE" : "TYPING_START", guildID: index % 6 == 0 ? nil : 42),
+                        t: 1_000 + UInt64(index))
+                    controls.append(control)
+                    recorder.record(.control(control))
+                }
+            }
+            try await recorder.finish()
+            let reader = try RecordingReader(path: path)
+            let frames = try reader.frames(sessionID: nil)
+            #expect(frames.count == expected.count)
+            #expect(frames.map(\.payload) == payloads)
+            for (stored, frame) in zip(frames, expected) {
+                #expect(stored.connectionID == frame.connectionID)
+                #expect(stored.sessionID == frame.sessionID)
+                #expect(stored.tNs == Int64(frame.t) - 1_000)
+                #expect(stored.direction == frame.direction)
+                #expect(stored.op == frame.op)
+                #expect(stored.seq == frame.seq)
+                #expect(stored.event == frame.event)
+                #expect(stored.wireBytes == frame.wireBytes)
+            }
+            #expect(frames.map(\.id) == Array(1...Int64(expected.count)))
+            let args = try sqlite3(path, "SELECT args FROM controls ORDER BY id;").split(separator: "\n").map(String.init)
+            #expect(args == controls.map(\.args))
+            #expect(args.first == #"{"event":"MESSAGE_CREATE","guild_id":null}"#)
+            #expect(args[1] == #"{"event":"TYPING_START","guild_id":"42"}"#)
+        }
+    }
+
     @Test("a frame is committed within 50 ms and visible to another connection")
     func commitLatency() async throws {
         try await withTemporaryDirectory { dir in

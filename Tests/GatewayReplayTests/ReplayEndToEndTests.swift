@@ -73,7 +73,11 @@ struct ReplayEndToEndTests {
         #expect(recorded.timeline.segments.count == 2)
         #expect(recorded.fixture.guilds.count == 2)
 
-        let runner = ReplayRunner(recording: recorded, options: .init(port: 0, pacing: .speed(2), timeout: .seconds(20)))
+        // The replay records itself (--record): its faults as controls, its events as frames.
+        let replayPath = path + ".replay.sqlite"
+        let replayRecorder = try Recorder(path: replayPath, mode: .replay, source: path)
+        let runner = ReplayRunner(
+            recording: recorded, options: .init(port: 0, pacing: .speed(2), timeout: .seconds(20)), recordingSink: replayRecorder)
         let replay = Task { try await runner.run() }
         let port = try await runner.server.listeningPort()
         let client = try await GatewayTestClient.connect(port: port)
@@ -115,6 +119,13 @@ struct ReplayEndToEndTests {
         #expect(outcome.timeoutReason == nil)
         #expect(outcome.performed == outcome.total)
         #expect(outcome.liveFrames.contains { $0.direction == .inbound && $0.op == 6 })
+        try await replayRecorder.finish()
+        let replayRecording = try RecordingReader(path: replayPath)
+        #expect(try replayRecording.metadata().mode == "replay")
+        let replayedControls = try replayRecording.controls(sessionID: nil).map(\.action)
+        #expect(replayedControls.contains("disconnect") && !replayedControls.contains("dispatch"), "\(replayedControls)")
+        let replayedEvents = try replayRecording.frames(sessionID: nil).compactMap(\.event)
+        #expect(replayedEvents.filter { $0 == "MESSAGE_CREATE" }.count == 2 && replayedEvents.contains("TYPING_START"))
         // The live client did what the recorded one did: --verify passes.
         let verdict = ReplayVerdict(recorded: recorded, outcome: outcome)
         #expect(verdict.passed, "\(verdict.render(color: false))")

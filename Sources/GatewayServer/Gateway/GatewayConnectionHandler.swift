@@ -42,6 +42,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private var heartbeatCheck: Scheduled<Void>?
     private var commandTimes = CircularBuffer<UInt64>(initialCapacity: 4)
     private var closeRecorded = false
+    /// Outbound frames of the batch being built, not yet handed to the recorder.
+    private var pendingFrames: [PendingFrame] = []
     private var closing = false
 
     init(state: GatewayState, handle: ConnectionHandle, gatewayURL: String, compressor: MessageCompressor?, refusal: GatewayCloseCode?) {
@@ -175,6 +177,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         let parsed = try? JSONValue(parsing: bytes)
         let op = parsed?["op"]?.int64Value.map { Int($0) }
         if let sink = state.trafficSink {
+            recordPendingFrames()
             let payload = Redaction.redactTokenFields(in: bytes)
             sink.record(.frame(FrameRecord(
                 connectionID: handle.id, sessionID: botSession?.id, t: MonotonicClock.now(), direction: .inbound,
@@ -295,7 +298,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         WebSocketWire.writeHeader(.text, length: length, into: &batch)
         let start = batch.writerIndex
         GatewayFrame.dispatch(seq: seq, event: event, data: data, into: &batch)
-        recordOutbound(batch.getSlice(at: start, length: length)!, op: GatewayOpcode.dispatch.rawValue, seq: seq, event: event, wireBytes: length)
+        recordOutbound(.inBatch(start: start, length: length), op: GatewayOpcode.dispatch.rawValue, seq: seq, event: event, wireBytes: length)
     }
 
     private func appendCommand(_ op: GatewayOpcode, data: String) {
@@ -305,7 +308,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             appendCompressed(scratch, op: op.rawValue, seq: nil, event: nil)
         } else {
             WebSocketWire.writeFrame(.text, payload: scratch, into: &batch)
-            recordOutbound(scratch, op: op.rawValue, seq: nil, event: nil, wireBytes: scratch.readableBytes)
+            let length = scratch.readableBytes
+            recordOutbound(.inBatch(start: batch.writerIndex - length, length: length), op: op.rawValue, seq: nil, event: nil, wireBytes: length)
         }
     }
 
@@ -319,22 +323,67 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
                     return out.count
                 }
             }
-            recordOutbound(json, op: op, seq: seq, event: event, wireBytes: wireBytes)
+            recordOutbound(.copy(json), op: op, seq: seq, event: event, wireBytes: wireBytes)
         } catch {
             close(code: .unknownError, reason: "Compression failed.", endsSession: false)
         }
     }
 
-    /// Reports a sent frame's JSON to the recorder (tokens of INTERACTION_CREATE and VOICE_SERVER_UPDATE redacted).
-    private func recordOutbound(_ json: ByteBuffer, op: Int, seq: Int64?, event: String?, wireBytes: Int) {
-        guard let sink = state.trafficSink else { return }
-        var payload = Array(json.readableBytesView)
+    /// Where a sent frame's JSON is.
+    private enum OutboundJSON {
+        /// In `batch` at these indices (plain JSON): recorded as a slice of the batch once it is sent.
+        case inBatch(start: Int, length: Int)
+        /// In a buffer that is reused (compression's scratch): recorded as a copy.
+        case copy(ByteBuffer)
+    }
+
+    /// A sent frame waiting for its batch to be sent, then handed to the recorder.
+    private struct PendingFrame {
+        var json: OutboundJSON
+        var op: Int
+        var seq: Int64?
+        var event: String?
+        var wireBytes: Int
+        var t: UInt64
+    }
+
+    /// Keeps a sent frame for the recorder; the batch's frames are handed over together when the
+    /// batch is sent. Tokens of INTERACTION_CREATE and VOICE_SERVER_UPDATE are redacted in a copy.
+    private func recordOutbound(_ json: OutboundJSON, op: Int, seq: Int64?, event: String?, wireBytes: Int) {
+        guard state.trafficSink != nil else { return }
+        var json = json
         if event == "INTERACTION_CREATE" || event == "VOICE_SERVER_UPDATE" {
-            payload = Redaction.redactTokenFields(in: payload)
+            let bytes: [UInt8]
+            switch json {
+            case .inBatch(let start, let length): bytes = batch.getBytes(at: start, length: length) ?? []
+            case .copy(let buffer): bytes = Array(buffer.readableBytesView)
+            }
+            json = .copy(ByteBuffer(bytes: Redaction.redactTokenFields(in: bytes)))
+        } else if case .copy(let buffer) = json {
+            var own = ByteBufferAllocator().buffer(capacity: buffer.readableBytes)
+            own.writeImmutableBuffer(buffer)
+            json = .copy(own)
         }
-        sink.record(.frame(FrameRecord(
-            connectionID: handle.id, sessionID: botSession?.id, t: MonotonicClock.now(), direction: .outbound,
-            op: op, seq: seq, event: event, payload: payload, wireBytes: wireBytes)))
+        pendingFrames.append(PendingFrame(json: json, op: op, seq: seq, event: event, wireBytes: wireBytes, t: MonotonicClock.now()))
+    }
+
+    /// Hands the frames kept since the last call to the recorder, in one call. Frames in the batch
+    /// become slices of it, so call this when the batch is complete (no copy is made then).
+    private func recordPendingFrames() {
+        guard !pendingFrames.isEmpty, let sink = state.trafficSink else { return }
+        let sessionID = botSession?.id
+        let records = pendingFrames.map { frame -> RecordEvent in
+            let payload: ByteBuffer
+            switch frame.json {
+            case .inBatch(let start, let length): payload = batch.getSlice(at: start, length: length) ?? ByteBuffer()
+            case .copy(let buffer): payload = buffer
+            }
+            return .frame(FrameRecord(
+                connectionID: handle.id, sessionID: sessionID, t: frame.t, direction: .outbound, op: frame.op,
+                seq: frame.seq, event: frame.event, payload: payload, wireBytes: frame.wireBytes))
+        }
+        pendingFrames.removeAll(keepingCapacity: true)
+        sink.record(contentsOf: records)
     }
 
     /// Writes and flushes what the batch holds.
@@ -345,6 +394,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     /// The batch's bytes, leaving an empty batch behind (a new buffer: the old one is on its way out).
     private func takeBatch() -> ByteBuffer {
+        recordPendingFrames()
         let full = batch
         batch = ByteBuffer()
         return full
@@ -384,6 +434,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private func recordClose(code: Int?, reason: String?, by side: ClosedBy, endsSession: Bool) {
         guard !closeRecorded else { return }
         closeRecorded = true
+        recordPendingFrames()
         gatewaySession?.detach(handle, endsSession: endsSession, now: MonotonicClock.now())
         state.sink?.record(.connectionClosed(ConnectionClosedRecord(
             connectionID: handle.id, code: code, reason: reason, closedBy: side, t: MonotonicClock.now())))

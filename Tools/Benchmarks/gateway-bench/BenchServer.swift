@@ -87,22 +87,49 @@ let benchMessage: JSONValue = [
     "components": [], "channel_type": 0, "nonce": "1300000000000000000",
 ]
 
-/// CPU seconds of this process's threads whose name starts with `prefix` (Linux thread names are
-/// cut to 15 characters), from /proc/self/task/*/stat.
-func threadCPUSeconds(namePrefix prefix: String) -> Double {
-    guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return 0 }
+/// CPU seconds of this process's threads by thread name (Linux cuts names to 15 characters; threads
+/// that share a name are added up), from /proc/self/task/*/stat.
+func threadCPUSeconds() -> [String: Double] {
+    guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return [:] }
     let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-    var total = 0.0
+    var byName: [String: Double] = [:]
     for task in tasks {
         guard let comm = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8),
-            comm.hasPrefix(String(prefix.prefix(15))),
             let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
         else { continue }
         // Fields after the command: state is field 3; utime and stime are fields 14 and 15.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
-        total += (user + system) / ticks
+        byName[comm.trimmingCharacters(in: .whitespacesAndNewlines), default: 0] += (user + system) / ticks
     }
-    return total
+    return byName
+}
+
+/// Per-thread CPU over a measured stretch: the recorder's threads (named `gatewaytape-…`) apart from
+/// the rest, which are the network event loops and the task that dispatches.
+struct ThreadCPU {
+    private let start = threadCPUSeconds()
+
+    /// CPU seconds since `init`, per thread name.
+    func elapsed() -> [String: Double] {
+        threadCPUSeconds().reduce(into: [:]) { result, entry in
+            result[entry.key] = entry.value - (start[entry.key] ?? 0)
+        }
+    }
+
+    /// The benchmark report's per-dispatch CPU fields for `count` dispatches.
+    func report(count: Int) -> [String: Double] {
+        let elapsed = elapsed()
+        let sqlite = elapsed.filter { $0.key.hasPrefix("gatewaytape-") }.values.reduce(0, +)
+        let total = elapsed.values.reduce(0, +)
+        var fields = [
+            "server_cpu_us_per_dispatch": total / Double(count) * 1e6,
+            "server_cpu_us_per_dispatch_without_sqlite_threads": (total - sqlite) / Double(count) * 1e6,
+        ]
+        for (name, seconds) in elapsed where seconds / Double(count) * 1e6 >= 0.05 {
+            fields["thread_cpu_us_per_dispatch[\(name)]"] = seconds / Double(count) * 1e6
+        }
+        return fields
+    }
 }

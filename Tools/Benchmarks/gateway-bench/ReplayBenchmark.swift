@@ -28,9 +28,9 @@ enum ReplayBenchmark {
         }
         let (process, output) = try BenchServer.spawnClient(["replay-client", "--port", String(port), "--count", String(count), "--speed", String(speed)])
         guard await output.nextLine() == "ready" else { throw BenchError("client did not identify") }
-        let cpuStart = processCPUSeconds()
+        let cpu = ThreadCPU()
         guard let report = await output.nextLine(), let client = try? JSONValue(parsing: report) else { throw BenchError("client gave no report") }
-        let cpu = processCPUSeconds() - cpuStart
+        let cpuReport = cpu.report(count: count)
         process.waitUntilExit()
         let outcome = try await replay.value
         var result: [String: Double] = ["events": Double(outcome.performed)]
@@ -38,7 +38,7 @@ enum ReplayBenchmark {
         if case .maxSpeed = pacing {
             let elapsed = client["elapsed_s"]?.doubleValue ?? 1
             result["dispatches_per_s"] = Double(count) / elapsed
-            result["server_cpu_us_per_dispatch"] = cpu / Double(count) * 1e6
+            result.merge(cpuReport) { $1 }
         }
         if let recorder {
             try await recorder.finish()

@@ -14,8 +14,7 @@ enum ThroughputBenchmark {
         guard await output.nextLine() == "ready" else { throw BenchError("client did not identify") }
 
         let payload = DispatchPayload(jsonBytes: ByteBuffer(bytes: benchMessage.jsonBytes))
-        let cpuStart = processCPUSeconds()
-        let writerStart = threadCPUSeconds(namePrefix: "gatewaytape-")
+        let cpu = ThreadCPU()
         let wallStart = ContinuousClock.now
         for index in 0..<count {
             bench.server.dispatchToSession(session.id, event: "MESSAGE_CREATE", payload: payload, guildID: benchGuildID)
@@ -26,20 +25,17 @@ enum ThroughputBenchmark {
         }
         guard let report = await output.nextLine(), let client = try? JSONValue(parsing: report) else { throw BenchError("client gave no report") }
         let wall = (ContinuousClock.now - wallStart)
-        let cpu = processCPUSeconds() - cpuStart
-        let writerCPU = threadCPUSeconds(namePrefix: "gatewaytape-") - writerStart
+        let cpuReport = cpu.report(count: count)
         process.waitUntilExit()
         await bench.stop()
         let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
-        return [
+        return cpuReport.merging([
             "dispatches": Double(count),
             "payload_bytes": Double(payload.bytes.readableBytes),
             "dispatches_per_s": Double(count) / seconds,
-            "server_cpu_us_per_dispatch": cpu / Double(count) * 1e6,
-            "server_cpu_us_per_dispatch_without_sqlite_threads": (cpu - writerCPU) / Double(count) * 1e6,
             "client_received": client["received"]?.doubleValue ?? 0,
             "client_cpu_us_per_message": (client["cpu_s"]?.doubleValue ?? 0) / Double(count) * 1e6,
-        ]
+        ]) { $1 }
     }
 }
 
