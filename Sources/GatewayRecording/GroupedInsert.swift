@@ -136,7 +136,8 @@ struct RowBinder {
 
 /// Memory for the text of one statement's parameters: bump-allocated, never moved while the
 /// statement holds pointers into it (a full chunk is kept and a larger one started), and reset
-/// to one chunk after the statement ran.
+/// to one chunk after the statement ran. The statement's bindings still point here afterwards,
+/// which is safe because every run binds all of its parameters anew before stepping.
 final class TextArena {
     private var chunks: [UnsafeMutableRawBufferPointer] = []
     private var used = 0

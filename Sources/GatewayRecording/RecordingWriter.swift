@@ -122,11 +122,6 @@ final class RecordingWriter: @unchecked Sendable {
         Int64(bitPattern: t &- startTime)
     }
 
-    @inline(__always)
-    private func offset(_ t: UInt64) -> Int64 {
-        Self.offset(t, from: startTime)
-    }
-
     // MARK: The loop
 
     /// Runs until the queue is closed and drained, then checkpoints and closes the database.
@@ -260,12 +255,12 @@ final class RecordingWriter: @unchecked Sendable {
             statement.bind(session.id, at: 1)
             statement.bind(session.name, at: 2)
             statement.bind(session.tokenSHA256, at: 3)
-            statement.bind(offset(session.t), at: 4)
+            statement.bind(Self.offset(session.t, from: startTime), at: 4)
             try statement.run()
         case .connectionOpened(let opened):
             let statement = upsertOpened
             statement.bind(opened.connectionID, at: 1)
-            statement.bind(offset(opened.t), at: 2)
+            statement.bind(Self.offset(opened.t, from: startTime), at: 2)
             statement.bind(opened.query, at: 3)
             try statement.run()
         case .connectionIdentified(let identified):
@@ -279,7 +274,7 @@ final class RecordingWriter: @unchecked Sendable {
         case .connectionClosed(let closed):
             let statement = upsertClosed
             statement.bind(closed.connectionID, at: 1)
-            statement.bind(offset(closed.t), at: 2)
+            statement.bind(Self.offset(closed.t, from: startTime), at: 2)
             statement.bind(closed.code, at: 3)
             statement.bind(closed.reason, at: 4)
             statement.bind(closed.closedBy.rawValue, at: 5)
@@ -289,7 +284,7 @@ final class RecordingWriter: @unchecked Sendable {
         case .http(let http):
             let statement = insertHTTP
             statement.bind(http.sessionID, at: 1)
-            statement.bind(offset(http.t), at: 2)
+            statement.bind(Self.offset(http.t, from: startTime), at: 2)
             statement.bind(http.method, at: 3)
             statement.bind(http.path, at: 4)
             statement.bind(http.status, at: 5)
