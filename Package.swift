@@ -129,7 +129,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "GatewayRecordingTests", dependencies: ["GatewayRecording", "GatewayModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayRecordingTests", dependencies: ["GatewayRecording", "GatewayModel", "CSQLite"], swiftSettings: swiftSettings),
         // Benchmarks (run by hand, see Tools/README.md).
         .executableTarget(
             name: "recorder-bench",

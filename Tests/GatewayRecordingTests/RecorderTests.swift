@@ -192,12 +192,17 @@ struct RecorderTests {
             let path = dir + "/slow.sqlite"
             let options = Recorder.Options(highWaterEvents: 200, lowWaterEvents: 50, maxTransactionRows: 25)
             let recorder = try Recorder(path: path, mode: .serve, options: options)
-            // Far faster than the writer: the backlog goes over the mark (record itself never waits).
+            // The disk stalls while the backlog goes over the mark (record itself never waits).
+            let stall = try DiskStall(path)
             for index in 0..<20_000 { recorder.record(frameEvent(index)) }
             #expect(recorder.statistics.pending > 200)
-            await recorder.waitUntilWritable()
+            let waiter = Task { await recorder.waitUntilWritable() }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(recorder.statistics.throttled >= 1)
+            #expect(recorder.statistics.pending > 200)
+            try stall.end()
+            await waiter.value
             let after = recorder.statistics
-            #expect(after.throttled >= 1)
             #expect(after.pending <= 50)
             // A producer that honours backpressure never gets far ahead.
             var maxPending = 0
@@ -247,10 +252,21 @@ struct RecorderTests {
     func backpressureBytes() async throws {
         try await withTemporaryDirectory { dir in
             let options = Recorder.Options(highWaterBytes: 100_000, lowWaterBytes: 10_000)
-            let recorder = try Recorder(path: dir + "/bytes.sqlite", mode: .serve, options: options)
-            for index in 0..<2000 { recorder.record(frameEvent(index, size: 4000)) }
-            await recorder.waitUntilWritable()
+            let path = dir + "/bytes.sqlite"
+            let recorder = try Recorder(path: path, mode: .serve, options: options)
+            // 50 events of 4 KB: far under the event marks, over the byte mark while the disk stalls.
+            let stall = try DiskStall(path)
+            for index in 0..<50 { recorder.record(frameEvent(index, size: 4000)) }
+            let waiter = Task { await recorder.waitUntilWritable() }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(recorder.statistics.throttled >= 1)
+            try stall.end()
+            await waiter.value
             #expect(recorder.statistics.pendingBytes <= 10_000)
+            for index in 50..<2000 {
+                recorder.record(frameEvent(index, size: 4000))
+                await recorder.waitUntilWritable()
+            }
             try await recorder.finish()
             #expect(recorder.statistics.written == 2000)
         }

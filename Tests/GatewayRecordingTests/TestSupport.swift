@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import GatewayModel
 import Testing
@@ -105,4 +106,20 @@ func frameEvent(_ index: Int, size: Int = 1000, connectionID: Int64 = 1, session
     return .frame(FrameRecord(
         connectionID: connectionID, sessionID: sessionID, t: MonotonicClock.now(), direction: .outbound, op: 0,
         seq: Int64(index), event: "MESSAGE_CREATE", payload: payload, wireBytes: payload.count))
+}
+
+/// A stalled disk, made deterministic: a second connection holds the file's write lock, so the
+/// recorder's writer waits in its busy handler until ``end()``.
+struct DiskStall {
+    private let connection: SQLiteConnection
+
+    init(_ path: String) throws {
+        connection = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE)
+        try connection.execute("BEGIN IMMEDIATE")
+    }
+
+    func end() throws {
+        try connection.execute("COMMIT")
+        connection.close()
+    }
 }
