@@ -9,7 +9,7 @@ struct FrameAnalysis {
         let tNs: Int64
         let event: String
         let data: JSONValue
-        let guildID: String?
+        let guildID: UInt64?
     }
 
     private(set) var firstReady: (tNs: Int64, data: JSONValue)?
@@ -66,7 +66,7 @@ struct FrameAnalysis {
                 if event == "VOICE_SERVER_UPDATE" || data["channel_id"] == .null { state.voiceRequest = nil }
             default:
                 guard firstReady != nil else { continue }
-                timelineDispatches.append(Dispatch(tNs: frame.tNs, event: event, data: data, guildID: data["guild_id"]?.snowflake.map { String($0) }))
+                timelineDispatches.append(Dispatch(tNs: frame.tNs, event: event, data: data, guildID: data["guild_id"]?.snowflake))
             }
         }
     }

@@ -107,10 +107,6 @@ public final class ReplayRunner: Sendable {
         var timeoutReason: String?
         var sinceBackpressure = 0
         loop: while true {
-            while let next = observer.identified(consumedIdentifies), next.sessionID == sessionID {
-                consumedIdentifies += 1
-                scheduler.reconnected(at: instant(ofMonotonic: next.t, clock: clock))
-            }
             switch scheduler.next(now: clock.now) {
             case .perform(let event):
                 perform(event, sessionID: sessionID)
@@ -131,11 +127,15 @@ public final class ReplayRunner: Sendable {
                 }
                 try await Self.sleepPrecisely(until: until, clock: clock)
             case .awaitReconnect:
+                // Reconnects are counted here, at the end of a segment, where the scheduler needs
+                // them (one that came early is already in the observer and returns at once).
                 onProgress(progress(waiting: true))
-                guard try await waitForIdentify(index: consumedIdentifies, deadline: deadline) != nil else {
+                guard let next = try await waitForIdentify(index: consumedIdentifies, deadline: deadline) else {
                     timeoutReason = "the bot did not reconnect (resume or identify) within the timeout"
                     break loop
                 }
+                consumedIdentifies += 1
+                if next.sessionID == sessionID { scheduler.reconnected(at: instant(ofMonotonic: next.t, clock: clock)) }
             case .finished:
                 break loop
             }
@@ -179,7 +179,7 @@ public final class ReplayRunner: Sendable {
     private func perform(_ event: ReplayTimeline.Event, sessionID: String) {
         switch event.kind {
         case .dispatch(let name, let data, let guildID):
-            server.dispatchToSession(sessionID, event: name, payload: DispatchPayload(jsonBytes: data), guildID: guildID, asControl: false)
+            server.dispatchToSession(sessionID, event: name, payload: DispatchPayload(jsonBytes: data), guild: guildID, asControl: false)
         case .control(let action, let args):
             ControlReenactment.perform(action: action, args: args, sessionID: sessionID, server: server, pacing: options.pacing)
         }

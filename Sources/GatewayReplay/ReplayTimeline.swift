@@ -17,8 +17,9 @@ public struct ReplayTimeline: Sendable {
     }
 
     public enum Kind: Sendable, Equatable {
-        /// A dispatch: `data` is the JSON text of `d`, encoded once when the recording is loaded.
-        case dispatch(event: String, data: ByteBuffer, guildID: String?)
+        /// A dispatch: `data` is the JSON text of `d`, encoded once when the recording is loaded;
+        /// `guildID` its `d.guild_id` (shard routing, intents), `nil` outside a guild.
+        case dispatch(event: String, data: ByteBuffer, guildID: UInt64?)
         /// A recorded control or fault action (`disconnect`, `stop_acks`, ...), with its arguments.
         case control(action: String, args: JSONValue)
     }

@@ -22,14 +22,19 @@ extension GatewayServer {
     /// Give `guildID` for guild events so routing needs no parsing.
     @discardableResult
     public func dispatchToSession(_ sessionID: String, event: String, payload: DispatchPayload, guildID: String? = nil) -> Int {
-        dispatchToSession(sessionID, event: event, payload: payload, guildID: guildID, asControl: true)
+        if let guild = guildID.flatMap({ UInt64($0) }) {
+            return dispatchToSession(sessionID, event: event, payload: payload, guild: guild, asControl: true)
+        }
+        // Parsed once, here, for the guild and for intent filtering.
+        let parsed = DispatchPayload(bytes: payload.bytes, value: payload.parsed())
+        return dispatchToSession(sessionID, event: event, payload: parsed, guild: parsed.value?["guild_id"]?.snowflake, asControl: true)
     }
 
-    /// Dispatches like `dispatchToSession(_:event:payload:guildID:)`; `asControl: false` records only the
-    /// frames sent, no `dispatch` control row (the replay engine: its events are the recording's, not
-    /// control actions).
+    /// Dispatches like `dispatchToSession(_:event:payload:guildID:)` to a guild already known (`nil`:
+    /// not a guild event); `asControl: false` records only the frames sent, no `dispatch` control row
+    /// (the replay engine: its events are the recording's, not control actions).
     @discardableResult
-    package func dispatchToSession(_ sessionID: String, event: String, payload: DispatchPayload, guildID: String?, asControl: Bool) -> Int {
+    package func dispatchToSession(_ sessionID: String, event: String, payload: DispatchPayload, guild: UInt64?, asControl: Bool) -> Int {
         guard let session = state.registry.session(id: sessionID) else { return 0 }
         var parsed = payload.value
         var didParse = parsed != nil
@@ -37,7 +42,6 @@ extension GatewayServer {
             if !didParse { parsed = payload.parsed(); didParse = true }
             return parsed
         }
-        let guild: UInt64? = guildID.flatMap { UInt64($0) } ?? value()?["guild_id"]?.snowflake
         let required = GatewayIntents.required(forEvent: event, inGuild: guild != nil)
         let isMessage = event == "MESSAGE_CREATE" || event == "MESSAGE_UPDATE"
         var stripped: ByteBuffer?

@@ -84,6 +84,11 @@ public struct DispatchPayload: Sendable {
         self.value = nil
     }
 
+    init(bytes: ByteBuffer, value: JSONValue?) {
+        self.bytes = bytes
+        self.value = value
+    }
+
     /// The parsed value (parses the bytes when it was not given).
     func parsed() -> JSONValue? {
         if let value { return value }
