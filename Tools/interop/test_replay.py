@@ -5,8 +5,9 @@ client configuration in golden.py) is replayed with `--verify` to an identically
 discord.py client. The bot must live through the recorded scenario (its own events: on_ready,
 on_message with the recorded contents, on_resumed, a second on_ready), replay must exit 0 and
 its JUnit XML must show no failure. A differently configured bot (other intents) must make
-`--verify` exit 1 naming the divergence. Plus --speed, --max-speed, --record OUT, and a
-recording written by a plain sqlite3 script with only SPEC §7's tables.
+`--verify` exit 1 naming the divergence. Plus --speed, --max-speed, --record OUT, a two-shard
+session recorded and replayed shard by shard, and a recording written by a plain sqlite3 script
+with only SPEC §7's tables.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from golden import GOLDEN_INTENTS, SCENARIOS, golden_bot, golden_intents
-from harness import Bot, GatewayTape
+from harness import Bot, GatewayTape, message_create, new_snowflake, shard_of
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 RECORDINGS = os.path.join(ROOT, "recordings")
@@ -397,6 +398,78 @@ async def test_record_the_replay(gatewaytape_bin: str, tmp_path) -> None:
             assert TOKEN not in json.dumps(db.execute("SELECT payload FROM frames").fetchall()), "token not redacted"
         finally:
             db.close()
+    finally:
+        result.replay.cleanup()
+
+
+# --------------------------------------------------------------------------- two shards
+
+
+def shards_of_messages(bot: Bot, end: float = float("inf")) -> Dict[str, List[int]]:
+    """MESSAGE_CREATE content -> the shards whose connection received it (as discord.py saw it)."""
+    seen: Dict[str, List[int]] = {}
+    for e in bot.log.matching("tape_receive"):
+        if e.at > end or '"MESSAGE_CREATE"' not in e.args[1]:
+            continue
+        payload = json.loads(e.args[1])
+        if payload.get("t") == "MESSAGE_CREATE":
+            seen.setdefault(payload["d"]["content"], []).append(e.args[0])
+    return seen
+
+
+@pytest.mark.timeout_s(REPLAY_TIMEOUT_S + 60)
+async def test_sharded_session_replays_by_shard(gatewaytape_bin: str, tmp_path) -> None:
+    """A discord.py AutoShardedClient (2 shards) recorded with `serve --record`, messages in a guild
+    of each shard; replayed with --verify to a fresh 2-shard bot: exit 0, and every message reaches
+    the shard that owns its guild, in the recorded order (issue 5 item 3: shards map by shard id)."""
+    path = str(tmp_path / "sharded.sqlite")
+    options: Dict[str, Any] = {"intents": golden_intents(), "sharded": True, "shard_count": 2}
+    server = GatewayTape(gatewaytape_bin, heartbeat_interval=1000, extra_args=["--record", path])
+    sent: List[tuple] = []
+    try:
+        created = await server.control.acreate_session(name="sharded")
+        async with Bot(server, created["token"], **options) as bot:
+            await bot.ready(timeout=20)
+            await bot.wait_for("shard_ready", count=2)
+            guilds = sorted(bot.client.guilds, key=lambda g: g.id)
+            assert sorted({g.shard_id for g in guilds}) == [0, 1], [(g.id, g.shard_id) for g in guilds]
+            await asyncio.sleep(0.3)
+            for round_ in (1, 2):
+                for guild in guilds:
+                    content = f"round {round_} in guild {guild.id}"
+                    channel = min(guild.text_channels, key=lambda c: c.id)
+                    data = message_create(str(channel.id), str(guild.id), content, message_id=new_snowflake())
+                    answer = await server.control.adispatch(created["id"], "MESSAGE_CREATE", data, guild_id=str(guild.id))
+                    assert answer.get("delivered") == 1, answer
+                    await bot.wait_for("message", predicate=lambda m, c=content: m.content == c)
+                    sent.append((content, shard_of(guild.id, 2)))
+                    await asyncio.sleep(0.2)
+            await asyncio.sleep(0.5)
+    finally:
+        code = server.stop()
+        tail = server.stderr_tail()
+        server.cleanup()
+    assert code == 0, f"serve --record exited {code}\n{tail}"
+    expected = recorded_run(path)
+    assert expected.messages == [content for content, _ in sent], expected
+    assert expected.readies == 2, f"two shards, two READYs recorded: {expected}"
+
+    result = await run_replay(gatewaytape_bin, path, "plain", ["--verify", "--timeout", str(REPLAY_TIMEOUT_S)], **options)
+    try:
+        assert result.code == 0, result.explain()
+        assert result.messages == expected.messages, result.explain()
+        assert result.count("shard_ready") == 2, result.explain()
+        reached = shards_of_messages(result.bot, result.end_at)
+        assert reached == {content: [shard] for content, shard in sent}, (
+            f"messages reached shards {reached}, the owning shards are {dict(sent)}\n{result.explain()}")
+        # sequence numbers are each shard's own gateway session's, increasing on each connection
+        seqs: Dict[int, List[int]] = {0: [], 1: []}
+        for e in result.bot.log.matching("tape_receive"):
+            payload = json.loads(e.args[1])
+            if e.at <= result.end_at and payload.get("op") == 0:
+                seqs[e.args[0]].append(payload["s"])
+        for shard, numbers in seqs.items():
+            assert numbers and numbers == sorted(set(numbers)) and numbers[0] == 1, f"shard {shard}: s = {numbers}"
     finally:
         result.replay.cleanup()
 
