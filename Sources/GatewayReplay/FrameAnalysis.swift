@@ -16,8 +16,10 @@ struct FrameAnalysis {
     private(set) var helloInterval: Int?
     /// Guilds as the recorded IDENTIFYs delivered them.
     private(set) var identifyGuilds: [JSONValue] = []
-    /// Recorded READY and RESUMED times: where timeline segments start.
-    private(set) var anchors: [Int64] = []
+    /// Recorded READY and RESUMED times: where timeline segments start; `newShard` when it is the
+    /// first READY of a shard after another shard's.
+    private(set) var anchors: [(tNs: Int64, newShard: Int?)] = []
+    private var readyShards: Set<Int> = []
     private(set) var timelineDispatches: [Dispatch] = []
     let responses = RecordedResponses()
 
@@ -52,10 +54,12 @@ struct FrameAnalysis {
             switch event {
             case "READY":
                 if firstReady == nil { firstReady = (frame.tNs, data) }
-                anchors.append(frame.tNs)
+                let shard = data["shard"]?.arrayValue?.first?.int64Value.map(Int.init) ?? 0
+                let firstOfShard = readyShards.insert(shard).inserted
+                anchors.append((frame.tNs, firstOfShard && !anchors.isEmpty ? shard : nil))
                 state.sendingIdentifyGuilds = true
             case "RESUMED":
-                anchors.append(frame.tNs)
+                anchors.append((frame.tNs, nil))
             case "GUILD_CREATE" where state.sendingIdentifyGuilds:
                 identifyGuilds.append(data)
             case "GUILD_MEMBERS_CHUNK" where state.memberRequest != nil:

@@ -85,8 +85,8 @@ public struct RecordedSession: Sendable {
         let anchors = analysis.anchors
         var segments: [ReplayTimeline.Segment] = []
         var cursor = items.startIndex
-        for (k, anchor) in anchors.enumerated() {
-            let end = k + 1 < anchors.count ? anchors[k + 1] : max(sessionEnd, anchor)
+        for (k, (anchor, newShard)) in anchors.enumerated() {
+            let end = k + 1 < anchors.count ? anchors[k + 1].tNs : max(sessionEnd, anchor)
             var events: [ReplayTimeline.Event] = []
             while cursor < items.count, k + 1 == anchors.count || items[cursor].t < end {
                 if items[cursor].t >= anchor || k == 0 {
@@ -94,7 +94,7 @@ public struct RecordedSession: Sendable {
                 }
                 cursor += 1
             }
-            segments.append(.init(events: events, duration: end - anchor))
+            segments.append(.init(events: events, duration: end - anchor, newShard: newShard))
         }
         return ReplayTimeline(segments: segments)
     }

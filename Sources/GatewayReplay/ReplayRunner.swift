@@ -48,6 +48,8 @@ public struct ReplayProgress: Sendable {
     /// Recorded position in seconds from the first READY.
     public var position: Double
     public var waitingForReconnect: Bool
+    /// While waiting: the shard the recording shows identifying next (`nil`: a reconnect).
+    public var awaitedShard: Int?
 }
 
 /// Serves a recorded session to a live bot: the recorded world on IDENTIFY, then the timeline of
@@ -93,7 +95,9 @@ public final class ReplayRunner: Sendable {
         var scheduler = ReplayScheduler<ContinuousClock>(timeline: recording.timeline, pacing: options.pacing, maxGap: options.maxGap)
         let total = recording.timeline.eventCount
         func progress(waiting: Bool) -> ReplayProgress {
-            ReplayProgress(performed: scheduler.performed, total: total, position: Double(scheduler.position) / 1e9, waitingForReconnect: waiting)
+            ReplayProgress(
+                performed: scheduler.performed, total: total, position: Double(scheduler.position) / 1e9,
+                waitingForReconnect: waiting, awaitedShard: waiting ? scheduler.awaitedShard : nil)
         }
 
         guard let first = try await waitForIdentify(index: 0, deadline: deadline) else {
@@ -131,7 +135,10 @@ public final class ReplayRunner: Sendable {
                 // them (one that came early is already in the observer and returns at once).
                 onProgress(progress(waiting: true))
                 guard let next = try await waitForIdentify(index: consumedIdentifies, deadline: deadline) else {
-                    timeoutReason = "the bot did not reconnect (resume or identify) within the timeout"
+                    timeoutReason = scheduler.awaitedShard.map {
+                        "shard \($0) of the bot did not identify within the timeout (the recording has more shards "
+                            + "than the live bot started: run it with the recorded shard count)"
+                    } ?? "the bot did not reconnect (resume or identify) within the timeout"
                     break loop
                 }
                 consumedIdentifies += 1

@@ -60,6 +60,12 @@ public struct ReplayScheduler<C: Clock>: Sendable where C.Duration == Duration, 
         timeline.segments.prefix(segment).reduce(0) { $0 + $1.events.count } + index
     }
 
+    /// While waiting at the end of a segment: the shard whose first identify the next segment waits
+    /// for, or `nil` when it waits for a reconnect.
+    public var awaitedShard: Int? {
+        segment + 1 < timeline.segments.count ? timeline.segments[segment + 1].newShard : nil
+    }
+
     /// The recorded position (ns from the first READY) of the next event, for progress lines.
     public var position: Int64 {
         let before = timeline.segments.prefix(segment).reduce(Int64(0)) { $0 + $1.duration }

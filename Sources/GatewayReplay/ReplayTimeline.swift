@@ -29,10 +29,14 @@ public struct ReplayTimeline: Sendable {
         public var events: [Event]
         /// Recorded time from the anchor to the next anchor (or to the end of the session for the last).
         public var duration: Int64
+        /// The shard whose first READY starts this segment (the live bot's next shard must identify);
+        /// `nil` when a reconnect (RESUMED or READY again) starts it, and for the first segment.
+        public var newShard: Int?
 
-        public init(events: [Event], duration: Int64) {
+        public init(events: [Event], duration: Int64, newShard: Int? = nil) {
             self.events = events
             self.duration = duration
+            self.newShard = newShard
         }
     }
 

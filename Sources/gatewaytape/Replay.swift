@@ -141,7 +141,11 @@ final class ProgressLine: @unchecked Sendable {
         defer { lock.unlock() }
         guard Date().timeIntervalSince(lastDraw) > 0.1 || progress.performed == progress.total else { return }
         lastDraw = Date()
-        let state = progress.waitingForReconnect ? "  waiting for the bot to reconnect" : ""
+        let state = switch (progress.waitingForReconnect, progress.awaitedShard) {
+        case (false, _): ""
+        case (true, let shard?): "  waiting for shard \(shard) to identify"
+        case (true, nil): "  waiting for the bot to reconnect"
+        }
         let line = "\r\u{1B}[2Kreplay: \(progress.performed)/\(progress.total) events  t=" + String(format: "%.1f", progress.position) + "s" + state
         FileHandle.standardError.write(Data(line.utf8))
     }

@@ -110,6 +110,24 @@ struct ReplaySchedulerTests {
         #expect(scheduler.next(now: Self.at(20)) == .perform(Self.dispatch("B", at: 10)))
     }
 
+    @Test func aSegmentStartedByAnotherShardSaysWhichShardItAwaits() {
+        let timeline = ReplayTimeline(segments: [
+            .init(events: [Self.dispatch("A", at: 10)], duration: 20 * Self.ms),
+            .init(events: [Self.dispatch("B", at: 10)], duration: 20 * Self.ms, newShard: 1),
+            .init(events: [Self.dispatch("C", at: 10)], duration: 20 * Self.ms),
+        ])
+        var scheduler = Scheduler(timeline: timeline, pacing: .speed(1))
+        scheduler.start(at: Self.at(0))
+        #expect(scheduler.next(now: Self.at(10)) == .perform(Self.dispatch("A", at: 10)))
+        #expect(scheduler.next(now: Self.at(20)) == .awaitReconnect)
+        #expect(scheduler.awaitedShard == 1)
+        scheduler.reconnected(at: Self.at(30))
+        #expect(scheduler.next(now: Self.at(30)) == .sleep(until: Self.at(40)))
+        #expect(scheduler.next(now: Self.at(40)) == .perform(Self.dispatch("B", at: 10)))
+        #expect(scheduler.next(now: Self.at(50)) == .awaitReconnect)
+        #expect(scheduler.awaitedShard == nil)
+    }
+
     @Test func nothingHappensBeforeStart() {
         let timeline = ReplayTimeline(segments: [.init(events: [Self.dispatch("A", at: 0)], duration: 0)])
         var scheduler = Scheduler(timeline: timeline, pacing: .speed(1))

@@ -473,6 +473,16 @@ async def test_sharded_session_replays_by_shard(gatewaytape_bin: str, tmp_path) 
     finally:
         result.replay.cleanup()
 
+    # The same recording to a bot that runs one shard: the timeline waits for shard 1, and at
+    # --timeout the run fails saying which shard never identified and what to do.
+    single = await run_replay(gatewaytape_bin, path, "plain", ["--timeout", "6"], wait_s=30, intents=golden_intents())
+    try:
+        said = "\n".join(single.replay.stdout_lines) + "\n" + single.replay.stderr_tail(40)
+        assert single.code == 1, f"exit {single.code}\n{single.explain()}"
+        assert "shard 1" in said and "shard count" in said, f"the reason does not name shard 1:\n{said}"
+    finally:
+        single.replay.cleanup()
+
 
 # --------------------------------------------------------------------------- a recording from another program
 
