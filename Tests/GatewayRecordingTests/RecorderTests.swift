@@ -197,7 +197,7 @@ struct RecorderTests {
             for index in 0..<20_000 { recorder.record(frameEvent(index)) }
             #expect(recorder.statistics.pending > 200)
             let waiter = Task { await recorder.waitUntilWritable() }
-            try await Task.sleep(for: .milliseconds(200))
+            try await waitUntilThrottled(recorder)
             #expect(recorder.statistics.throttled >= 1)
             #expect(recorder.statistics.pending > 200)
             try stall.end()
@@ -258,7 +258,7 @@ struct RecorderTests {
             let stall = try DiskStall(path)
             for index in 0..<50 { recorder.record(frameEvent(index, size: 4000)) }
             let waiter = Task { await recorder.waitUntilWritable() }
-            try await Task.sleep(for: .milliseconds(200))
+            try await waitUntilThrottled(recorder)
             #expect(recorder.statistics.throttled >= 1)
             try stall.end()
             await waiter.value

@@ -123,3 +123,11 @@ struct DiskStall {
         connection.close()
     }
 }
+
+/// Waits (up to 3 s, well inside the writer's 5 s busy timeout) until a caller of
+/// `waitUntilWritable()` has been suspended.
+func waitUntilThrottled(_ recorder: Recorder) async throws {
+    for _ in 0..<150 where recorder.statistics.throttled == 0 {
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
