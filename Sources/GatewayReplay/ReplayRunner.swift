@@ -142,7 +142,7 @@ public final class ReplayRunner: Sendable {
                     break loop
                 }
                 consumedIdentifies += 1
-                if next.sessionID == sessionID { scheduler.reconnected(at: instant(ofMonotonic: next.t, clock: clock)) }
+                if next.sessionID == sessionID { scheduler.reconnected() }
             case .finished:
                 break loop
             }

@@ -19,7 +19,7 @@ public struct ReplayScheduler<C: Clock>: Sendable where C.Duration == Duration, 
         case perform(ReplayTimeline.Event)
         /// Nothing is due before this instant.
         case sleep(until: C.Instant)
-        /// The segment is done: wait for the live bot to reconnect, then call `reconnected(at:)`.
+        /// The segment is done: wait for the live bot to reconnect, then call `reconnected()`.
         case awaitReconnect
         /// The timeline and its recorded tail are done.
         case finished
@@ -50,8 +50,9 @@ public struct ReplayScheduler<C: Clock>: Sendable where C.Duration == Duration, 
         anchor(at: instant)
     }
 
-    /// The live bot resumed or identified again.
-    public mutating func reconnected(at instant: C.Instant) {
+    /// The live bot resumed or identified again: the next segment may start, anchored at the `now`
+    /// of the `next(now:)` call that starts it.
+    public mutating func reconnected() {
         pendingReconnects += 1
     }
 

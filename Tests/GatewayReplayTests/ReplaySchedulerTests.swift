@@ -43,7 +43,7 @@ struct ReplaySchedulerTests {
             case .awaitReconnect:
                 now += reconnectAfter
                 log.append(("reconnect", now))
-                scheduler.reconnected(at: at(now))
+                scheduler.reconnected()
             case .finished:
                 log.append(("end", now))
                 return log
@@ -104,7 +104,7 @@ struct ReplaySchedulerTests {
         ])
         var scheduler = Scheduler(timeline: timeline, pacing: .speed(1))
         scheduler.start(at: Self.at(0))
-        scheduler.reconnected(at: Self.at(5))
+        scheduler.reconnected()
         #expect(scheduler.next(now: Self.at(10)) == .perform(Self.dispatch("A", at: 10)))
         #expect(scheduler.next(now: Self.at(10)) == .sleep(until: Self.at(20)))
         #expect(scheduler.next(now: Self.at(20)) == .perform(Self.dispatch("B", at: 10)))
@@ -121,7 +121,7 @@ struct ReplaySchedulerTests {
         #expect(scheduler.next(now: Self.at(10)) == .perform(Self.dispatch("A", at: 10)))
         #expect(scheduler.next(now: Self.at(20)) == .awaitReconnect)
         #expect(scheduler.awaitedShard == 1)
-        scheduler.reconnected(at: Self.at(30))
+        scheduler.reconnected()
         #expect(scheduler.next(now: Self.at(30)) == .sleep(until: Self.at(40)))
         #expect(scheduler.next(now: Self.at(40)) == .perform(Self.dispatch("B", at: 10)))
         #expect(scheduler.next(now: Self.at(50)) == .awaitReconnect)
