@@ -28,50 +28,58 @@ final class ReplayObserver: RecordingSink, Sendable {
 
     func record(_ event: RecordEvent) {
         forward?.record(event)
-        observe(event)
+        observe(CollectionOfOne(event))
     }
 
     func record(contentsOf events: [RecordEvent]) {
         forward?.record(contentsOf: events)
-        for event in events { observe(event) }
+        observe(events)
     }
 
-    private func observe(_ event: RecordEvent) {
+    /// Whether `observe` keeps anything of the event.
+    private func isObserved(_ event: RecordEvent) -> Bool {
         switch event {
-        case .frame, .http: guard keepsTraffic else { return }
-        case .session, .control: return
-        default: break
+        case .frame, .http: keepsTraffic
+        case .session, .control: false
+        case .connectionOpened, .connectionIdentified, .connectionClosed: true
         }
+    }
+
+    /// Keeps what `--verify` and the runner need of a batch of events, under one lock.
+    private func observe(_ events: some Collection<RecordEvent>) {
+        guard events.contains(where: isObserved) else { return }
         state.withLock { state in
             let start = state.startNs
             func offset(_ t: UInt64) -> Int64 { Int64(bitPattern: t &- start) }
-            switch event {
-            case .frame(let frame):
-                state.frames.append(StoredFrame(
-                    id: Int64(state.frames.count + 1), connectionID: frame.connectionID, sessionID: frame.sessionID,
-                    tNs: offset(frame.t), direction: frame.direction, op: frame.op, seq: frame.seq, event: frame.event,
-                    payload: Array(frame.payload.readableBytesView), wireBytes: frame.wireBytes))
-            case .connectionOpened(let opened):
-                state.connections[opened.connectionID] = StoredConnection(
-                    id: opened.connectionID, sessionID: nil, gatewaySessionID: nil, shardID: nil, shardCount: nil,
-                    openedNs: offset(opened.t), closedNs: nil, closeCode: nil, closeReason: nil, closedBy: nil, query: opened.query)
-            case .connectionIdentified(let identified):
-                state.connections[identified.connectionID]?.sessionID = identified.sessionID
-                state.connections[identified.connectionID]?.gatewaySessionID = identified.gatewaySessionID
-                state.connections[identified.connectionID]?.shardID = identified.shardID
-                state.connections[identified.connectionID]?.shardCount = identified.shardCount
-                state.identified.append((MonotonicClock.now(), identified.sessionID))
-            case .connectionClosed(let closed):
-                state.connections[closed.connectionID]?.closedNs = offset(closed.t)
-                state.connections[closed.connectionID]?.closeCode = closed.code
-                state.connections[closed.connectionID]?.closeReason = closed.reason
-                state.connections[closed.connectionID]?.closedBy = closed.closedBy.rawValue
-            case .http(let call):
-                state.http.append(StoredHTTPCall(
-                    id: Int64(state.http.count + 1), sessionID: call.sessionID, tNs: offset(call.t), method: call.method,
-                    path: call.path, status: call.status, request: call.request, response: call.response))
-            case .session, .control:
-                break
+            for event in events where isObserved(event) {
+                switch event {
+                case .frame(let frame):
+                    state.frames.append(StoredFrame(
+                        id: Int64(state.frames.count + 1), connectionID: frame.connectionID, sessionID: frame.sessionID,
+                        tNs: offset(frame.t), direction: frame.direction, op: frame.op, seq: frame.seq, event: frame.event,
+                        payload: Array(frame.payload.readableBytesView), wireBytes: frame.wireBytes))
+                case .connectionOpened(let opened):
+                    state.connections[opened.connectionID] = StoredConnection(
+                        id: opened.connectionID, sessionID: nil, gatewaySessionID: nil, shardID: nil, shardCount: nil,
+                        openedNs: offset(opened.t), closedNs: nil, closeCode: nil, closeReason: nil, closedBy: nil, query: opened.query)
+                case .connectionIdentified(let identified):
+                    state.connections[identified.connectionID]?.sessionID = identified.sessionID
+                    state.connections[identified.connectionID]?.gatewaySessionID = identified.gatewaySessionID
+                    state.connections[identified.connectionID]?.shardID = identified.shardID
+                    state.connections[identified.connectionID]?.shardCount = identified.shardCount
+                    state.identified.append((MonotonicClock.now(), identified.sessionID))
+                case .connectionClosed(let closed):
+                    state.connections[closed.connectionID]?.closedNs = offset(closed.t)
+                    state.connections[closed.connectionID]?.closeCode = closed.code
+                    state.connections[closed.connectionID]?.closeReason = closed.reason
+                    state.connections[closed.connectionID]?.closedBy = closed.closedBy.rawValue
+                case .http(let call):
+                    state.http.append(StoredHTTPCall(
+                        id: Int64(state.http.count + 1), sessionID: call.sessionID, tNs: offset(call.t), method: call.method,
+                        path: call.path, status: call.status, request: call.request, response: call.response))
+                case .session, .control:
+                    break
+                }
             }
         }
     }
@@ -80,9 +88,6 @@ final class ReplayObserver: RecordingSink, Sendable {
 
     /// Frames are needed for `--verify` or for a `--record` file; otherwise the server can skip them.
     var recordsTraffic: Bool { keepsTraffic || forward != nil }
-
-    /// Successful IDENTIFY/RESUMEs so far.
-    var identifiedCount: Int { state.withLock { $0.identified.count } }
 
     /// The `index`-th successful IDENTIFY/RESUME, if it happened.
     func identified(_ index: Int) -> (t: UInt64, sessionID: String)? {

@@ -111,16 +111,8 @@ struct RecordingReaderTests {
         try await withTemporaryDirectory { dir in
             let path = dir + "/script.sqlite"
             try sqlite3(path, """
-                CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
-                CREATE TABLE sessions(id TEXT PRIMARY KEY, name TEXT, token_sha256 TEXT, created_ns INTEGER);
-                CREATE TABLE connections(id INTEGER PRIMARY KEY, session_id TEXT, gateway_session_id TEXT,
-                  shard_id INTEGER, shard_count INTEGER, opened_ns INTEGER, closed_ns INTEGER, close_code INTEGER,
-                  close_reason TEXT, closed_by TEXT, query TEXT);
-                CREATE TABLE frames(id INTEGER PRIMARY KEY, connection_id INTEGER, session_id TEXT, t_ns INTEGER,
-                  direction TEXT, op INTEGER, seq INTEGER, event TEXT, payload TEXT, wire_bytes INTEGER);
-                CREATE TABLE controls(id INTEGER PRIMARY KEY, session_id TEXT, t_ns INTEGER, action TEXT, args TEXT);
-                CREATE TABLE http(id INTEGER PRIMARY KEY, session_id TEXT, t_ns INTEGER, method TEXT, path TEXT,
-                  status INTEGER, request TEXT, response TEXT);
+                \(SpecSchema.required)
+                \(SpecSchema.optional)
                 INSERT INTO sessions(id) VALUES ('golden');
                 INSERT INTO connections(id, session_id, opened_ns) VALUES (1, 'golden', 0);
                 INSERT INTO frames(connection_id, session_id, t_ns, direction, op, payload) VALUES
@@ -168,12 +160,7 @@ struct RecordingReaderTests {
         try await withTemporaryDirectory { dir in
             let path = dir + "/minimal.sqlite"
             try sqlite3(path, """
-                CREATE TABLE sessions(id TEXT PRIMARY KEY, name TEXT, token_sha256 TEXT, created_ns INTEGER);
-                CREATE TABLE connections(id INTEGER PRIMARY KEY, session_id TEXT, gateway_session_id TEXT,
-                  shard_id INTEGER, shard_count INTEGER, opened_ns INTEGER, closed_ns INTEGER, close_code INTEGER,
-                  close_reason TEXT, closed_by TEXT, query TEXT);
-                CREATE TABLE frames(id INTEGER PRIMARY KEY, connection_id INTEGER, session_id TEXT, t_ns INTEGER,
-                  direction TEXT, op INTEGER, seq INTEGER, event TEXT, payload TEXT, wire_bytes INTEGER);
+                \(SpecSchema.required)
                 INSERT INTO frames(connection_id, session_id, t_ns, direction, payload) VALUES (NULL, 'x', 5, 'in', '{}');
                 """)
             let reader = try RecordingReader(path: path)

@@ -131,3 +131,23 @@ func waitUntilThrottled(_ recorder: Recorder) async throws {
         try await Task.sleep(for: .milliseconds(20))
     }
 }
+
+/// SPEC §7's tables as another program would write them with the sqlite3 shell.
+enum SpecSchema {
+    /// The tables every recording has.
+    static let required = """
+        CREATE TABLE sessions(id TEXT PRIMARY KEY, name TEXT, token_sha256 TEXT, created_ns INTEGER);
+        CREATE TABLE connections(id INTEGER PRIMARY KEY, session_id TEXT, gateway_session_id TEXT,
+          shard_id INTEGER, shard_count INTEGER, opened_ns INTEGER, closed_ns INTEGER, close_code INTEGER,
+          close_reason TEXT, closed_by TEXT, query TEXT);
+        CREATE TABLE frames(id INTEGER PRIMARY KEY, connection_id INTEGER, session_id TEXT, t_ns INTEGER,
+          direction TEXT, op INTEGER, seq INTEGER, event TEXT, payload TEXT, wire_bytes INTEGER);
+        """
+    /// The tables a minimal recording may leave out.
+    static let optional = """
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE controls(id INTEGER PRIMARY KEY, session_id TEXT, t_ns INTEGER, action TEXT, args TEXT);
+        CREATE TABLE http(id INTEGER PRIMARY KEY, session_id TEXT, t_ns INTEGER, method TEXT, path TEXT,
+          status INTEGER, request TEXT, response TEXT);
+        """
+}

@@ -36,7 +36,4 @@ enum WebSocketWire {
         writeHeader(opcode, length: payload.count, into: &buffer)
         buffer.writeBytes(payload)
     }
-
-    /// The maximum header size.
-    static let maxHeaderSize = 10
 }
