@@ -94,22 +94,25 @@ public struct FrameRecord: Sendable, Equatable {
     public var payload: ByteBuffer
     /// Bytes on the wire (compressed size when transport compression is on).
     public var wireBytes: Int
+    /// For a dispatch sent as the consequence of a REST call, that call's id (`http.id`).
+    public var causeHTTPID: Int64?
     public init(
         connectionID: Int64, sessionID: String?, t: UInt64, direction: FrameDirection, op: Int?, seq: Int64?,
-        event: String?, payload: ByteBuffer, wireBytes: Int
+        event: String?, payload: ByteBuffer, wireBytes: Int, causeHTTPID: Int64? = nil
     ) {
         self.connectionID = connectionID; self.sessionID = sessionID; self.t = t; self.direction = direction
         self.op = op; self.seq = seq; self.event = event; self.payload = payload; self.wireBytes = wireBytes
+        self.causeHTTPID = causeHTTPID
     }
 
     /// A record whose payload is given as bytes (copied into a buffer).
     public init(
         connectionID: Int64, sessionID: String?, t: UInt64, direction: FrameDirection, op: Int?, seq: Int64?,
-        event: String?, payload: [UInt8], wireBytes: Int
+        event: String?, payload: [UInt8], wireBytes: Int, causeHTTPID: Int64? = nil
     ) {
         self.init(
             connectionID: connectionID, sessionID: sessionID, t: t, direction: direction, op: op, seq: seq, event: event,
-            payload: ByteBuffer(bytes: payload), wireBytes: wireBytes)
+            payload: ByteBuffer(bytes: payload), wireBytes: wireBytes, causeHTTPID: causeHTTPID)
     }
 }
 
@@ -170,16 +173,28 @@ public struct ControlRecord: Sendable, Equatable {
 
 /// A REST call a bot made.
 public struct HTTPRecord: Sendable, Equatable {
+    /// The call's id, written as `http.id` (the server numbers calls so that frames they caused can
+    /// name them in `frames.cause_http_id`); nil lets the file number it.
+    public var id: Int64?
     public var sessionID: String?
     public var method: String
     public var path: String
     public var status: Int
     /// Request headers and body as JSON text (Authorization redacted).
     public var request: String
+    /// The answer's body as JSON text, or `null`.
     public var response: String
     public var t: UInt64
-    public init(sessionID: String?, method: String, path: String, status: Int, request: String, response: String, t: UInt64) {
-        self.sessionID = sessionID; self.method = method; self.path = path; self.status = status
-        self.request = request; self.response = response; self.t = t
+    /// The route template (`POST /channels/{channel.id}/messages`), nil for an unknown route.
+    public var route: String?
+    /// The answer's headers as a JSON object's text.
+    public var responseHeaders: String?
+    public init(
+        id: Int64? = nil, sessionID: String?, method: String, path: String, status: Int, request: String, response: String,
+        t: UInt64, route: String? = nil, responseHeaders: String? = nil
+    ) {
+        self.id = id; self.sessionID = sessionID; self.method = method; self.path = path; self.status = status
+        self.request = request; self.response = response; self.t = t; self.route = route
+        self.responseHeaders = responseHeaders
     }
 }
