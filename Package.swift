@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         // Protocol values, payload model, fixtures and the recording sink protocol. Only NIOCore (frames
@@ -39,12 +40,18 @@ let package = Package(
             name: "GatewayRecording",
             dependencies: ["GatewayModel", "CSQLite", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings),
-        // The gateway, REST subset and control API on one port.
+        // A session's world: the REST routes, Discord's rules and errors, the events actions cause.
+        .target(
+            name: "GatewayWorld", dependencies: ["GatewayModel", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings),
+        // The gateway, REST and control API on one port.
         .target(
             name: "GatewayServer",
             dependencies: [
                 "GatewayModel",
                 "GatewayCompression",
+                "GatewayWorld",
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -119,6 +126,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GatewayModelTests", dependencies: ["GatewayModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayWorldTests", dependencies: ["GatewayWorld", "GatewayModel"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayCompressionTests", dependencies: ["GatewayCompression"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayDiffTests", dependencies: ["GatewayDiff", "GatewayRecording", "GatewayModel"], swiftSettings: swiftSettings),
         .testTarget(

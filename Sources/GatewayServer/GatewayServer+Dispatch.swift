@@ -1,4 +1,5 @@
 import GatewayModel
+import GatewayWorld
 import NIOCore
 
 /// Sending events and faults to a session's connections.
@@ -32,10 +33,16 @@ extension GatewayServer {
 
     /// Dispatches like `dispatchToSession(_:event:payload:guildID:)` to a guild already known (`nil`:
     /// not a guild event); `asControl: false` records only the frames sent, no `dispatch` control row
-    /// (the replay engine: its events are the recording's, not control actions).
+    /// (the replay engine: its events are the recording's, not control actions). `cause` is the REST
+    /// call an event follows from (the world already holds its change); other events change the world.
     @discardableResult
-    package func dispatchToSession(_ sessionID: String, event: String, payload: DispatchPayload, guild: UInt64?, asControl: Bool) -> Int {
+    package func dispatchToSession(
+        _ sessionID: String, event: String, payload: DispatchPayload, guild: UInt64?, asControl: Bool, cause: Int64? = nil
+    ) -> Int {
         guard let session = state.registry.session(id: sessionID) else { return 0 }
+        if cause == nil, World.observes(event) {
+            if let value = payload.value { session.world.observe(event: event, data: value) } else { session.world.observe(event: event, bytes: payload.bytes) }
+        }
         var parsed = payload.value
         var didParse = parsed != nil
         func value() -> JSONValue? {
@@ -60,7 +67,7 @@ extension GatewayServer {
                 }
                 data = stripped!
             }
-            if gateway.deliver(event: event, data: data) { delivered += 1 }
+            if gateway.deliver(event: event, data: data, cause: cause) { delivered += 1 }
         }
         // Once per dispatch when recording; the recorder turns the fields into JSON text.
         if asControl {

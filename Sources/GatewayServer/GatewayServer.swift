@@ -52,9 +52,7 @@ public final class GatewayServer: Service, Sendable {
     /// Binds and serves until `close()` or a graceful shutdown of the enclosing service group.
     public func run() async throws {
         let router = Router()
-        let rest = RESTRoutes(state: state)
-        router.add(middleware: UnknownRouteMiddleware(routes: rest))
-        rest.register(on: router)
+        router.add(middleware: RESTMiddleware(routes: RESTRoutes(server: self)))
         ControlRoutes(server: self).register(on: router)
         let state = self.state
         let app = Application(

@@ -1,4 +1,5 @@
 import GatewayModel
+import GatewayWorld
 
 /// How a `GatewayServer` listens and behaves. Every field has the default `gatewaytape serve` uses.
 public struct GatewayServerConfiguration: Sendable {
@@ -21,6 +22,10 @@ public struct GatewayServerConfiguration: Sendable {
     public var recordingSink: (any RecordingSink)?
     /// Answers op 8 and op 4 instead of the fixture (replay).
     public var commandResponder: (any GatewayCommandResponder)?
+    /// The wall clock of the sessions' worlds: snowflakes, timestamps and interaction deadlines.
+    public var worldClock: any WorldClock = SystemWorldClock()
+    /// Milliseconds an interaction's first callback may take (Discord: 3,000; a replay scales it).
+    public var interactionCallbackWindow: UInt64 = 3_000
 
     public init(
         host: String = "127.0.0.1",

@@ -10,11 +10,18 @@ final class GatewayState: Sendable {
     /// Where frames, control actions and REST calls go (nil when the sink does not want them).
     let trafficSink: (any RecordingSink)?
     private let interval: Atomic<Int>
+    /// When the server was made (the actions log's `t_ns` counts from here).
+    let startedAt = MonotonicClock.now()
+    /// The next REST call's id (`http.id`, the actions log's `id`).
+    private let nextHTTPID = Atomic<Int64>(1)
+    /// Which session made each interaction token (interaction and webhook routes carry no `Authorization`).
+    private let interactionTokens = Mutex<[String: String]>([:])
     private let shuttingDown = Atomic(false)
 
     init(configuration: GatewayServerConfiguration) {
         self.configuration = configuration
-        self.registry = SessionRegistry(sink: configuration.recordingSink)
+        self.registry = SessionRegistry(
+            sink: configuration.recordingSink, worldClock: configuration.worldClock, callbackWindow: configuration.interactionCallbackWindow)
         self.trafficSink = configuration.recordingSink.flatMap { $0.recordsTraffic ? $0 : nil }
         self.interval = Atomic(configuration.heartbeatInterval)
     }
@@ -29,6 +36,24 @@ final class GatewayState: Sendable {
     var heartbeatInterval: Int {
         get { interval.load(ordering: .relaxed) }
         set { interval.store(newValue, ordering: .relaxed) }
+    }
+
+    private let nextFaultID = Atomic<Int64>(1)
+
+    /// A new REST fault id.
+    func makeFaultID() -> Int64 { nextFaultID.wrappingAdd(1, ordering: .relaxed).oldValue }
+
+    /// A new REST call id, increasing.
+    func makeHTTPID() -> Int64 { nextHTTPID.wrappingAdd(1, ordering: .relaxed).oldValue }
+
+    /// Remembers which session an interaction token belongs to.
+    func registerInteractionToken(_ token: String, sessionID: String) {
+        interactionTokens.withLock { $0[token] = sessionID }
+    }
+
+    /// The session an interaction token belongs to.
+    func session(forInteractionToken token: String) -> BotSession? {
+        interactionTokens.withLock { $0[token] }.flatMap { registry.session(id: $0) }
     }
 
     /// Reports a control or fault action to the recorder (the arguments are built only when recording).

@@ -14,6 +14,18 @@ enum Redaction {
     /// `redacted:` + the first 12 hex of the token's SHA-256.
     static func redact(_ token: String) -> String { "redacted:" + sha256Hex(token).prefix(12) }
 
+    /// The interaction token in `/interactions/{id}/{token}/...` and `/webhooks/{application.id}/{token}/...`
+    /// (with any `/api/vN` prefix) replaced by its redaction; other paths unchanged.
+    static func redactInteractionToken(inPath path: String) -> String {
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard let start = parts.firstIndex(where: { $0 == "interactions" || $0 == "webhooks" }), start + 2 < parts.count else { return path }
+        let index = start + 2
+        let (token, query) = parts[index].split(separator: "?", maxSplits: 1).map(String.init).splitFirst
+        guard !token.hasPrefix("redacted:") else { return path }
+        parts[index] = redact(token) + (query.map { "?" + $0 } ?? "")
+        return parts.joined(separator: "/")
+    }
+
     private static let tokenKey = Array(#""token""#.utf8)
 
     /// Replaces the string value of every `"token"` key in JSON text with its redaction, leaving every
@@ -62,4 +74,9 @@ enum Redaction {
         }
         return cursor
     }
+}
+
+private extension Array where Element == String {
+    /// The first element and the second, if any.
+    var splitFirst: (String, String?) { (first ?? "", count > 1 ? self[1] : nil) }
 }

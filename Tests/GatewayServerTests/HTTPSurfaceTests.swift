@@ -31,23 +31,27 @@ struct HTTPSurfaceTests {
     func restSubsetAnswersWithDiscordShapes(prefix: String) async throws {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
+        let bot = ["Authorization": "Bot any-token"]
         let gateway = try await Self.call(server.port, "GET", prefix + "/gateway")
         #expect(gateway.status == 200 && gateway.contentType == "application/json")
         #expect(gateway.json == ["url": .string("ws://127.0.0.1:\(server.port)")])
-        let bot = try await Self.call(server.port, "GET", prefix + "/gateway/bot")
-        #expect(bot.json?["shards"] == 1 && bot.json?["session_start_limit"]?["max_concurrency"] == 1)
-        let me = try await Self.call(server.port, "GET", prefix + "/users/@me")
+        let gatewayBot = try await Self.call(server.port, "GET", prefix + "/gateway/bot", headers: bot)
+        #expect(gatewayBot.json?["shards"] == 1 && gatewayBot.json?["session_start_limit"]?["max_concurrency"] == 1)
+        let me = try await Self.call(server.port, "GET", prefix + "/users/@me", headers: bot)
         #expect(me.json?["id"] == "1000000000000000001" && me.json?["bot"] == true && me.json?["locale"] == "en-US")
         for path in ["/oauth2/applications/@me", "/applications/@me"] {
-            let app = try await Self.call(server.port, "GET", prefix + path)
+            let app = try await Self.call(server.port, "GET", prefix + path, headers: bot)
             #expect(app.json?["verify_key"]?.stringValue?.count == 64 && app.json?["owner"]?["id"] == "1000000000000000001")
         }
-        #expect(try await Self.call(server.port, "GET", prefix + "/applications/1/commands").json == [])
-        #expect(try await Self.call(server.port, "PUT", prefix + "/applications/1/commands", [["name": "ping"]]).json == [["name": "ping"]])
-        #expect(try await Self.call(server.port, "GET", prefix + "/applications/1/guilds/2/commands").json == [])
-        #expect(try await Self.call(server.port, "GET", prefix + "/soundboard-default-sounds").json == [])
-        let unknown = try await Self.call(server.port, "GET", prefix + "/channels/1/messages")
+        #expect(try await Self.call(server.port, "GET", prefix + "/applications/1/commands", headers: bot).json == [])
+        let put = try await Self.call(server.port, "PUT", prefix + "/applications/1/commands", [["name": "ping", "description": "Ping"]], headers: bot)
+        #expect(put.json?.arrayValue?.first?["name"] == "ping" && put.json?.arrayValue?.first?["id"]?.snowflake != nil)
+        #expect(try await Self.call(server.port, "GET", prefix + "/applications/1/commands", headers: bot).json == put.json)
+        #expect(try await Self.call(server.port, "GET", prefix + "/soundboard-default-sounds", headers: bot).json == [])
+        let unknown = try await Self.call(server.port, "GET", prefix + "/no/such/route", headers: bot)
         #expect(unknown.status == 404 && unknown.json == ["message": "404: Not Found", "code": 0] && unknown.contentType == "application/json")
+        let noToken = try await Self.call(server.port, "GET", prefix + "/users/@me")
+        #expect(noToken.status == 401 && noToken.json == ["message": "401: Unauthorized", "code": 0])
     }
 
     @Test func strictTokensNeedABotAuthorization() async throws {

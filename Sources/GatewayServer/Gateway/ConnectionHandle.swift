@@ -4,7 +4,8 @@ import Synchronization
 
 /// What can be queued for a connection from any thread.
 enum OutboundItem: Sendable {
-    case dispatch(seq: Int64, event: String, data: ByteBuffer)
+    /// A dispatch; `cause` is the id of the REST call it follows from (recorded as `frames.cause_http_id`).
+    case dispatch(seq: Int64, event: String, data: ByteBuffer, cause: Int64?)
     /// A non-dispatch frame; `data` is the JSON text of `d`.
     case command(op: GatewayOpcode, data: String)
     /// Close with a code; `endsSession` makes the gateway session non-resumable.

@@ -29,14 +29,17 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
 
     init(responder: @escaping HTTPChannelHandler.Responder, state: GatewayState) {
         self.state = state
-        self.responder = Self.closingWhenUpgradeArrivesLate(responder)
+        self.responder = responder
     }
+
+    /// The largest WebSocket frame a client may send.
+    static let maxFrameSize = 1 << 20
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let state = self.state
         return channel.eventLoop.makeCompletedFuture {
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
-                maxFrameSize: 1 << 20,
+                maxFrameSize: Self.maxFrameSize,
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
                     let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
@@ -55,6 +58,10 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        let lateUpgrade = LateUpgradeHandler(maxFrameSize: Self.maxFrameSize) { channel, head in
+                            Self.makeConnectionHandler(state: state, channel: channel, head: head)
+                        }
+                        try channel.pipeline.syncOperations.addHandler(lateUpgrade)
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
                         let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
@@ -107,21 +114,6 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             compression: compressor?.compression.rawValue)
         return GatewayConnectionHandler(
             state: state, handle: handle, gatewayURL: "ws://\(host)", compressor: compressor, refusal: refusal)
-    }
-
-    /// NIO upgrades only on a connection's first request. A client that reuses a keep-alive REST
-    /// connection for the gateway gets a redirect to the same URL on a fresh connection.
-    static func closingWhenUpgradeArrivesLate(_ responder: @escaping HTTPChannelHandler.Responder) -> HTTPChannelHandler.Responder {
-        struct RedirectClose: Error {}
-        return { request, writer, channel in
-            if request.headers[.upgrade]?.lowercased() == "websocket", !request.uri.path.hasPrefix("/api") {
-                var location = request.uri.path
-                if let query = request.uri.query { location += "?" + query }
-                try await writer.writeResponse(HTTPResponse(status: .temporaryRedirect, headerFields: [.connection: "close", .location: location]))
-                throw RedirectClose()
-            }
-            try await responder(request, writer, channel)
-        }
     }
 }
 

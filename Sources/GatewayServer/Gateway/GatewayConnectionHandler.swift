@@ -263,12 +263,12 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     func write(_ items: [OutboundItem]) {
         guard context != nil, !closing else { return }
         var estimate = 0
-        for case .dispatch(_, let event, let data) in items { estimate += data.readableBytes + event.utf8.count + 48 }
+        for case .dispatch(_, let event, let data, _) in items { estimate += data.readableBytes + event.utf8.count + 48 }
         batch.reserveCapacity(minimumWritableBytes: estimate)
         for item in items {
             switch item {
-            case .dispatch(let seq, let event, let data):
-                appendDispatch(seq: seq, event: event, data: data)
+            case .dispatch(let seq, let event, let data, let cause):
+                appendDispatch(seq: seq, event: event, data: data, cause: cause)
             case .command(let op, let data):
                 appendCommand(op, data: data)
             case .close(let code, let reason, let endsSession):
@@ -287,18 +287,20 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         flushBatch()
     }
 
-    private func appendDispatch(seq: Int64, event: String, data: ByteBuffer) {
+    private func appendDispatch(seq: Int64, event: String, data: ByteBuffer, cause: Int64?) {
         guard compressor == nil else {
             scratch.clear()
             GatewayFrame.dispatch(seq: seq, event: event, data: data, into: &scratch)
-            return appendCompressed(scratch, op: GatewayOpcode.dispatch.rawValue, seq: seq, event: event)
+            return appendCompressed(scratch, op: GatewayOpcode.dispatch.rawValue, seq: seq, event: event, cause: cause)
         }
         // Plain JSON: the header first, then the frame's JSON spliced straight into the batch.
         let length = GatewayFrame.dispatchLength(seq: seq, event: event, data: data)
         WebSocketWire.writeHeader(.text, length: length, into: &batch)
         let start = batch.writerIndex
         GatewayFrame.dispatch(seq: seq, event: event, data: data, into: &batch)
-        recordOutbound(.inBatch(start: start, length: length), op: GatewayOpcode.dispatch.rawValue, seq: seq, event: event, wireBytes: length)
+        recordOutbound(
+            .inBatch(start: start, length: length), op: GatewayOpcode.dispatch.rawValue, seq: seq, event: event, wireBytes: length,
+            cause: cause)
     }
 
     private func appendCommand(_ op: GatewayOpcode, data: String) {
@@ -314,7 +316,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     }
 
     /// Compresses one message's JSON with the connection's context and frames it as binary.
-    private func appendCompressed(_ json: ByteBuffer, op: Int, seq: Int64?, event: String?) {
+    private func appendCompressed(_ json: ByteBuffer, op: Int, seq: Int64?, event: String?, cause: Int64? = nil) {
         guard let compressor else { return }
         do {
             let wireBytes = try json.withUnsafeReadableBytes { raw in
@@ -323,7 +325,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
                     return out.count
                 }
             }
-            recordOutbound(.copy(json), op: op, seq: seq, event: event, wireBytes: wireBytes)
+            recordOutbound(.copy(json), op: op, seq: seq, event: event, wireBytes: wireBytes, cause: cause)
         } catch {
             close(code: .unknownError, reason: "Compression failed.", endsSession: false)
         }
@@ -345,11 +347,12 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         var event: String?
         var wireBytes: Int
         var t: UInt64
+        var cause: Int64?
     }
 
     /// Keeps a sent frame for the recorder; the batch's frames are handed over together when the
     /// batch is sent. Tokens of INTERACTION_CREATE and VOICE_SERVER_UPDATE are redacted in a copy.
-    private func recordOutbound(_ json: OutboundJSON, op: Int, seq: Int64?, event: String?, wireBytes: Int) {
+    private func recordOutbound(_ json: OutboundJSON, op: Int, seq: Int64?, event: String?, wireBytes: Int, cause: Int64? = nil) {
         guard state.trafficSink != nil else { return }
         var json = json
         if event == "INTERACTION_CREATE" || event == "VOICE_SERVER_UPDATE" {
@@ -364,7 +367,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             own.writeImmutableBuffer(buffer)
             json = .copy(own)
         }
-        pendingFrames.append(PendingFrame(json: json, op: op, seq: seq, event: event, wireBytes: wireBytes, t: MonotonicClock.now()))
+        pendingFrames.append(PendingFrame(json: json, op: op, seq: seq, event: event, wireBytes: wireBytes, t: MonotonicClock.now(), cause: cause))
     }
 
     /// Hands the frames kept since the last call to the recorder, in one call. Frames in the batch
@@ -380,7 +383,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             }
             return .frame(FrameRecord(
                 connectionID: handle.id, sessionID: sessionID, t: frame.t, direction: .outbound, op: frame.op,
-                seq: frame.seq, event: frame.event, payload: payload, wireBytes: frame.wireBytes))
+                seq: frame.seq, event: frame.event, payload: payload, wireBytes: frame.wireBytes, causeHTTPID: frame.cause))
         }
         pendingFrames.removeAll(keepingCapacity: true)
         sink.record(contentsOf: records)

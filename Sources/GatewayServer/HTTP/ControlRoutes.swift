@@ -1,4 +1,5 @@
 import GatewayModel
+import GatewayWorld
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -134,6 +135,97 @@ struct ControlRoutes {
             }
         }
         control.get("connections") { _, _ in JSONResponse.make(.ok, ["count": .int(Int64(server.connectionCount))]) }
+        registerREST(on: control)
+    }
+
+    /// Interactions, actions, channel messages and REST faults.
+    private func registerREST(on control: RouterGroup<BasicRequestContext>) {
+        control.post("sessions/:id/interactions") { request, context in
+            try await withSession(context) { id in
+                let body = try await request.jsonObject()
+                do throws(InteractionRequestError) {
+                    let created = try server.createInteraction(id, request: body)
+                    return JSONResponse.make(.created, ["id": .string(created.id), "token": .string(created.token), "delivered": .int(Int64(created.delivered))])
+                } catch {
+                    throw BadRequest(error.message)
+                }
+            }
+        }
+        control.get("sessions/:id/interactions/:interaction") { request, context in
+            try await withSession(context) { id in
+                let wait = try queryInt(request, "wait") ?? 0
+                let interactionID = context.parameters.get("interaction") ?? ""
+                guard let status = await server.interaction(id, id: interactionID, waitMilliseconds: wait) else {
+                    return JSONResponse.error(.notFound, "unknown interaction: \(interactionID)")
+                }
+                return JSONResponse.make(.ok, status)
+            }
+        }
+        control.get("sessions/:id/actions") { request, context in
+            try await withSession(context) { id in
+                let query = request.uri.query.map(RESTRoute.queryParameters) ?? [:]
+                let after = try queryInt(request, "after").map(Int64.init)
+                let wait = try queryInt(request, "wait") ?? 0
+                let actions = await server.actions(id, after: after, method: query["method"], route: query["route"], waitMilliseconds: wait)
+                return JSONResponse.make(.ok, .array(actions.map(\.json)))
+            }
+        }
+        control.get("sessions/:id/channels/:channel/messages") { _, context in
+            try await withSession(context) { id in
+                let channel = context.parameters.get("channel") ?? ""
+                guard let messages = server.channelMessages(id, channelID: channel) else {
+                    return JSONResponse.error(.notFound, "unknown channel: \(channel)")
+                }
+                return JSONResponse.make(.ok, messages)
+            }
+        }
+        control.post("sessions/:id/rest-faults") { request, context in
+            try await withSession(context) { id in
+                let fault = try restFault(try await request.jsonObject())
+                let faultID = server.addRESTFault(id, fault) ?? 0
+                return JSONResponse.make(.created, ["id": .int(faultID)])
+            }
+        }
+        control.get("sessions/:id/rest-faults") { _, context in
+            try await withSession(context) { id in JSONResponse.make(.ok, .array(server.restFaults(id).map(\.json))) }
+        }
+        control.delete("sessions/:id/rest-faults") { _, context in
+            try await withSession(context) { id in
+                server.clearRESTFaults(id)
+                return JSONResponse.make(.ok, ["cleared": true])
+            }
+        }
+    }
+
+    /// A `rest-faults` body: `{method?, route?, status, count?, retry_after?, global?, body?, delay_ms?}`.
+    private func restFault(_ body: JSONValue) throws -> RESTFault {
+        guard case .int(let status)? = body["status"], (100...599).contains(status) else {
+            throw BadRequest("status: required, an HTTP status from 100 to 599 (e.g. 429)")
+        }
+        var fault = RESTFault(method: try optionalString(body, "method")?.uppercased(), route: try optionalString(body, "route"), status: Int(status))
+        if let count = body["count"], count != .null {
+            guard case .int(let value) = count, value >= 1 else { throw BadRequest("count: must be a positive integer") }
+            fault.count = Int(value)
+        }
+        if let retry = body["retry_after"], retry != .null {
+            let seconds: Double? = switch retry { case .int(let value): Double(value); case .double(let value): value; default: nil }
+            guard let seconds, seconds >= 0 else { throw BadRequest("retry_after: must be a number of seconds, 0 or more") }
+            fault.retryAfter = seconds
+        }
+        fault.global = try optionalBool(body, "global") ?? false
+        if let answer = body["body"], answer != .null { fault.body = answer }
+        if let delay = body["delay_ms"], delay != .null {
+            guard case .int(let value) = delay, value >= 0 else { throw BadRequest("delay_ms: must be a non-negative integer of milliseconds") }
+            fault.delayMs = Int(value)
+        }
+        return fault
+    }
+
+    /// An integer query parameter (`?wait=500`).
+    private func queryInt(_ request: Request, _ name: String) throws -> Int? {
+        guard let text = request.uri.query.map(RESTRoute.queryParameters)?[name] else { return nil }
+        guard let value = Int(text), value >= 0 else { throw BadRequest("\(name): must be a non-negative integer") }
+        return value
     }
 
     private struct UnknownSession: Error { let id: String }

@@ -6,10 +6,16 @@ import NIOCore
 /// JSON in and out of HTTP handlers: responses with exactly `Content-Type: application/json`,
 /// request bodies parsed with errors that name the bad field.
 enum JSONResponse {
-    static func make(_ status: HTTPResponse.Status = .ok, _ body: JSONValue, closeConnection: Bool = false) -> Response {
-        var headers: HTTPFields = [.contentType: "application/json"]
-        if closeConnection { headers[.connection] = "close" }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.jsonBytes)))
+    static func make(_ status: HTTPResponse.Status = .ok, _ body: JSONValue) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body.jsonBytes)))
+    }
+
+    /// A REST answer: JSON with `headers` added, or no body and no `Content-Type` (204).
+    static func make(_ status: Int, _ body: JSONValue?, headers: HTTPFields) -> Response {
+        var headers = headers
+        guard let body else { return Response(status: HTTPResponse.Status(code: status), headers: headers) }
+        headers[.contentType] = "application/json"
+        return Response(status: HTTPResponse.Status(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.jsonBytes)))
     }
 
     /// `{error}` with a status (the control API's error shape).

@@ -1,80 +1,156 @@
+import Foundation
 import GatewayModel
+import GatewayWorld
 import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// The REST subset (SPEC §4) under `/api/v10`, `/api/v9` and `/api`: enough for client libraries
-/// to start. Anything else answers Discord's unknown-route 404. Every call is recorded.
-struct RESTRoutes {
-    let state: GatewayState
+/// REST (SPEC §4) under `/api/v10`, `/api/v9` and `/api`: each call is matched to its route, given to
+/// its session's world (or answered by an injected fault), its events dispatched, recorded and logged.
+/// Decoding and encoding only: Discord's rules live in `GatewayWorld`.
+struct RESTRoutes: Sendable {
+    let server: GatewayServer
+    private var state: GatewayState { server.state }
+    /// Discord takes up to 25 MiB of attachments per message.
+    static let maxBodySize = 32 << 20
 
-    func register(on router: Router<BasicRequestContext>) {
-        for prefix in ["api/v10", "api/v9", "api"] {
-            let group = router.group(RouterPath(prefix))
-            group.get("gateway") { request, _ in self.respond(request, auth: false) { ["url": .string(gatewayURL(request))] } }
-            group.get("gateway/bot") { request, _ in
-                self.respond(request) {
-                    [
-                        "url": .string(gatewayURL(request)), "shards": 1,
-                        "session_start_limit": ["total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1],
-                    ]
-                }
-            }
-            group.get("users/@me") { request, _ in self.respond(request) { fixture(for: request).user } }
-            group.get("oauth2/applications/@me") { request, _ in self.respond(request) { fixture(for: request).application } }
-            group.get("applications/@me") { request, _ in self.respond(request) { fixture(for: request).application } }
-            group.get("soundboard-default-sounds") { request, _ in self.respond(request) { [] } }
-            for path in ["applications/:app/commands", "applications/:app/guilds/:guild/commands"] {
-                group.get(RouterPath(path)) { request, _ in self.respond(request) { [] } }
-                group.put(RouterPath(path)) { request, _ in
-                    let body = try? await request.jsonArray()
-                    return self.respond(request, requestBody: body) { body ?? [] }
-                }
-            }
-        }
-    }
-
-    /// Answers with `body` (200), or 401 under `--strict-tokens` without a known `Bot` token, and records the call.
-    /// REST answers close the connection, so a client that pools connections opens a fresh one for the
-    /// gateway upgrade.
-    private func respond(_ request: Request, auth: Bool = true, requestBody: JSONValue? = nil, _ body: () -> JSONValue) -> Response {
-        let session = session(for: request)
-        let (status, answer): (HTTPResponse.Status, JSONValue) =
-            if auth, state.configuration.strictTokens, session == nil {
-                (.unauthorized, ["message": "401: Unauthorized", "code": 0])
-            } else {
-                (.ok, body())
-            }
-        record(request, sessionID: session?.id, status: status, requestBody: requestBody, response: answer)
-        return JSONResponse.make(status, answer, closeConnection: true)
-    }
-
-    /// Discord's answer to an unknown route; the call is recorded with its body (e.g. a bot's
-    /// `POST /channels/{id}/messages`), so diffs can compare what the bot sent.
-    func notFound(_ request: Request) async -> Response {
-        var request = request
-        let body = try? await request.collectBody(upTo: 1 << 20)
-        let requestBody: JSONValue? = body.flatMap { buffer in
-            buffer.readableBytes == 0 ? nil : (try? JSONValue(parsing: buffer.readableBytesView)) ?? .string(String(buffer: buffer))
-        }
-        let answer: JSONValue = ["message": "404: Not Found", "code": 0]
-        record(request, sessionID: session(for: request)?.id, status: .notFound, requestBody: requestBody, response: answer)
-        return JSONResponse.make(.notFound, answer, closeConnection: true)
-    }
-
-    private func record(_ request: Request, sessionID: String?, status: HTTPResponse.Status, requestBody: JSONValue?, response: JSONValue) {
-        guard let sink = state.trafficSink else { return }
-        var headers: [String: JSONValue] = [:]
-        for field in request.headers {
-            let value = field.name == .authorization ? Self.redactAuthorization(field.value) : field.value
-            headers[field.name.canonicalName] = .string(value)
-        }
-        let recorded: JSONValue = ["headers": .object(headers), "body": requestBody ?? .null]
+    /// Answers one REST request.
+    func respond(to request: Request) async -> Response {
+        let arrived = MonotonicClock.now()
+        let id = state.makeHTTPID()
+        let method = request.method.rawValue
         var path = request.uri.path
         if let query = request.uri.query { path += "?" + query }
+        var request = request
+        let buffer = try? await request.collectBody(upTo: Self.maxBodySize)
+
+        let matched = RESTRoute.match(method: method, path: request.uri.path)
+        let route = try? matched.get().route
+        var session: BotSession?
+        let decoded = Result { () throws(RESTError) in try RESTBody(buffer, contentType: request.headers[.contentType]) }
+        // Kept for the log and the recording even when the route is unknown.
+        let body = (try? decoded.get()) ?? RESTBody()
+        var answer: Answer
+        do throws(RESTError) {
+            let match = try matched.mapError { failure -> RESTError in failure == .unknownRoute ? .unknownRoute : .methodNotAllowed }.get()
+            session = try self.session(for: request, match: match)
+            _ = try decoded.get()
+            if let session, let fault = session.restFaults.take(method: method, route: match.route.name, path: path) {
+                answer = await faultAnswer(fault, session: session, path: path)
+            } else {
+                answer = try worldAnswer(match, request: request, body: body, session: session)
+            }
+        } catch {
+            answer = Answer(status: error.status, body: error.body)
+        }
+        if let session, !answer.events.isEmpty {
+            for event in answer.events {
+                server.dispatchToSession(session.id, event: event.name, payload: DispatchPayload(event.data), guild: event.guildID, asControl: false, cause: id)
+            }
+        }
+        let headers = answer.headers ?? Self.rateLimitHeaders(route: route?.name ?? path)
+        let response = JSONResponse.make(answer.status, answer.body, headers: headers)
+        let action = RESTAction(
+            id: id, t: arrived &- state.startedAt, method: method, path: path, route: route?.name, status: answer.status,
+            request: body.json == .null ? nil : body.json, response: answer.body)
+        session?.actions.append(action)
+        record(action, request: request, body: body, sessionID: session?.id, arrived: arrived, headers: response.headers)
+        return response
+    }
+
+    /// What a call is answered with.
+    private struct Answer {
+        var status: Int
+        var body: JSONValue?
+        var events: [WorldEvent] = []
+        /// Headers replacing the usual rate-limit headers (an injected 429).
+        var headers: HTTPFields?
+    }
+
+    /// The session a call acts in: by the interaction token in the path, else by `Authorization: Bot TOKEN`
+    /// (an unknown token makes a session unless `--strict-tokens`). `GET /gateway` needs none.
+    private func session(for request: Request, match: RouteMatch) throws(RESTError) -> BotSession? {
+        if match.route.usesInteractionToken {
+            if let session = match["interaction.token"].flatMap(state.session(forInteractionToken:)) { return session }
+            throw match.route == .interactionCallback ? .unknownInteraction : .unknownWebhook
+        }
+        let session = request.headers[.authorization].flatMap { authorization -> BotSession? in
+            guard authorization.hasPrefix("Bot ") else { return nil }
+            return state.registry.session(
+                forToken: String(authorization.dropFirst(4)), autoCreate: !state.configuration.strictTokens, fixture: state.configuration.fixture)
+        }
+        if session == nil, match.route != .getGateway { throw .unauthorized }
+        return session
+    }
+
+    private func worldAnswer(_ match: RouteMatch, request: Request, body: RESTBody, session: BotSession?) throws(RESTError) -> Answer {
+        switch match.route {
+        case .getGateway:
+            return Answer(status: 200, body: ["url": .string(gatewayURL(request))])
+        case .getGatewayBot:
+            return Answer(status: 200, body: [
+                "url": .string(gatewayURL(request)), "shards": 1,
+                "session_start_limit": ["total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1],
+            ])
+        default:
+            guard let session else { throw .unauthorized }
+            let query = request.uri.query.map(RESTRoute.queryParameters) ?? [:]
+            let result = try session.world.handle(WorldRequest(match: match, query: query, body: body.json, files: body.files))
+            return Answer(status: result.status, body: result.body, events: result.events)
+        }
+    }
+
+    /// An injected fault's answer, after its delay; recorded as a `rest_fault` control row.
+    private func faultAnswer(_ fault: RESTFault, session: BotSession, path: String) async -> Answer {
+        if let delay = fault.delayMs, delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
+        state.recordControl(sessionID: session.id, action: "rest_fault", args: fault.json.merging(["path": .string(Redaction.redactInteractionToken(inPath: path))]))
+        guard fault.status == 429 else { return Answer(status: fault.status, body: fault.answerBody) }
+        let retry = String(format: "%.3f", fault.retryAfter)
+        var headers: HTTPFields = [
+            .init("X-RateLimit-Limit")!: "1", .init("X-RateLimit-Remaining")!: "0", .init("X-RateLimit-Reset-After")!: retry,
+            .init("X-RateLimit-Reset")!: String(format: "%.3f", Self.unixNow() + fault.retryAfter),
+            .init("X-RateLimit-Bucket")!: Self.bucket(fault.route ?? path), .init("X-RateLimit-Scope")!: fault.global ? "global" : "user",
+            .retryAfter: String(Int(fault.retryAfter.rounded(.up))), .via: "1.1 google",
+        ]
+        if fault.global { headers[.init("X-RateLimit-Global")!] = "true" }
+        return Answer(status: 429, body: fault.answerBody, headers: headers)
+    }
+
+    /// Discord's rate-limit headers for an ordinary answer (a bucket per route, never exhausted) and `Via`.
+    static func rateLimitHeaders(route: String) -> HTTPFields {
+        [
+            .init("X-RateLimit-Limit")!: "5", .init("X-RateLimit-Remaining")!: "4", .init("X-RateLimit-Reset-After")!: "1.000",
+            .init("X-RateLimit-Reset")!: String(format: "%.3f", unixNow() + 1), .init("X-RateLimit-Bucket")!: bucket(route),
+            .via: "1.1 google",
+        ]
+    }
+
+    /// A stable bucket id for a route (FNV-1a, hex).
+    private static func bucket(_ route: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in route.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
+    }
+
+    private static func unixNow() -> Double { Double(SystemWorldClock().nowMilliseconds()) / 1_000 }
+
+    /// Records the call: path with interaction tokens redacted, request headers (Authorization redacted),
+    /// body, files, answer and answer headers.
+    private func record(_ action: RESTAction, request: Request, body: RESTBody, sessionID: String?, arrived: UInt64, headers: HTTPFields) {
+        guard let sink = state.trafficSink else { return }
+        var requestHeaders: [String: JSONValue] = [:]
+        for field in request.headers {
+            let value = field.name == .authorization ? Self.redactAuthorization(field.value) : field.value
+            requestHeaders[field.name.canonicalName] = .string(value)
+        }
+        var recorded: JSONValue = ["headers": .object(requestHeaders), "body": body.json]
+        if let files = body.recordedFiles { recorded["files"] = files }
+        var answerHeaders: [String: JSONValue] = [:]
+        for field in headers { answerHeaders[field.name.canonicalName] = .string(field.value) }
         sink.record(.http(HTTPRecord(
-            sessionID: sessionID, method: request.method.rawValue, path: path, status: status.code,
-            request: recorded.jsonString, response: response.jsonString, t: MonotonicClock.now())))
+            id: action.id, sessionID: sessionID, method: action.method, path: Redaction.redactInteractionToken(inPath: action.path),
+            status: action.status, request: recorded.jsonString, response: (action.response ?? .null).jsonString, t: arrived,
+            route: action.route, responseHeaders: JSONValue.object(answerHeaders).jsonString)))
     }
 
     /// `Bot TOKEN` → `Bot redacted:…`.
@@ -87,32 +163,18 @@ struct RESTRoutes {
     private func gatewayURL(_ request: Request) -> String {
         "ws://" + (request.head.authority ?? "\(state.configuration.host):\(state.configuration.port)")
     }
-
-    private func session(for request: Request) -> BotSession? {
-        guard let authorization = request.headers[.authorization], authorization.hasPrefix("Bot ") else { return nil }
-        let token = String(authorization.dropFirst(4))
-        return state.registry.session(forToken: token, autoCreate: false, fixture: state.configuration.fixture)
-    }
-
-    private func fixture(for request: Request) -> Fixture { session(for: request)?.fixture ?? state.configuration.fixture }
 }
 
-
-/// Turns unmatched `/api/...` routes (not the control API) into Discord's unknown-route 404.
-struct UnknownRouteMiddleware: RouterMiddleware {
+/// Sends every `/api/...` request except the control API to `RESTRoutes`.
+struct RESTMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     let routes: RESTRoutes
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        guard path == "/api" || path.hasPrefix("/api/"), !path.hasPrefix("/api/control") else {
+        guard path == "/api" || path.hasPrefix("/api/"), path != "/api/control", !path.hasPrefix("/api/control/") else {
             return try await next(request, context)
         }
-        do {
-            let response = try await next(request, context)
-            return response.status == .notFound ? await routes.notFound(request) : response
-        } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
-            return await routes.notFound(request)
-        }
+        return await routes.respond(to: request)
     }
 }

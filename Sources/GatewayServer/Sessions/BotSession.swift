@@ -1,13 +1,20 @@
 import GatewayModel
+import GatewayWorld
 import Synchronization
 
-/// One bot under test: a token, the world it sees (its fixture), its fault flags and its gateway
+/// One bot under test: a token, the world it sees (its fixture, and what its REST actions and the
+/// events dispatched to it changed), its REST actions and faults, its fault flags and its gateway
 /// sessions (one per shard connection, live or resumable).
 final class BotSession: Sendable {
     let id: String
     let name: String?
     let token: String
     let fixture: Fixture
+    let world: World
+    /// The REST calls the bot made (control API `actions`).
+    let actions = ActionLog()
+    /// Injected REST answers waiting for a matching call.
+    let restFaults = RESTFaultQueue()
 
     private struct State: Sendable {
         var stopAcks: Bool?
@@ -15,11 +22,12 @@ final class BotSession: Sendable {
     }
     private let state = Mutex(State())
 
-    init(id: String, name: String?, token: String, fixture: Fixture) {
+    init(id: String, name: String?, token: String, fixture: Fixture, world: World) {
         self.id = id
         self.name = name
         self.token = token
         self.fixture = fixture
+        self.world = world
     }
 
     /// The fault flags that are set, or `nil` when none is.

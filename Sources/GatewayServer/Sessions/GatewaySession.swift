@@ -25,6 +25,7 @@ final class GatewaySession: Sendable {
         let seq: Int64
         let event: String
         let data: ByteBuffer
+        let cause: Int64?
     }
 
     private struct State: Sendable {
@@ -65,15 +66,15 @@ final class GatewaySession: Sendable {
     /// Assigns the next sequence number, keeps the dispatch for RESUME and queues it on the attached
     /// connection. Returns whether an open connection got it.
     @discardableResult
-    func deliver(event: String, data: ByteBuffer) -> Bool {
+    func deliver(event: String, data: ByteBuffer, cause: Int64? = nil) -> Bool {
         state.withLock { state in
             guard state.status != .ended else { return false }
             state.seq += 1
-            let item = BufferedDispatch(seq: state.seq, event: event, data: data)
+            let item = BufferedDispatch(seq: state.seq, event: event, data: data, cause: cause)
             if state.buffer.count >= Self.bufferCapacity { state.buffer.removeFirst() }
             state.buffer.append(item)
             guard let connection = state.connection else { return false }
-            connection.enqueue(.dispatch(seq: item.seq, event: event, data: data))
+            connection.enqueue(.dispatch(seq: item.seq, event: event, data: data, cause: cause))
             return true
         }
     }
@@ -111,12 +112,13 @@ final class GatewaySession: Sendable {
             state.connection = connection
             state.status = .attached
             for item in state.buffer where item.seq > clientSeq {
-                connection.enqueue(.dispatch(seq: item.seq, event: item.event, data: item.data))
+                connection.enqueue(.dispatch(seq: item.seq, event: item.event, data: item.data, cause: item.cause))
             }
             state.seq += 1
-            let resumed = BufferedDispatch(seq: state.seq, event: "RESUMED", data: ByteBuffer(staticString: #"{"_trace":["gatewaytape"]}"#))
+            let resumed = BufferedDispatch(
+                seq: state.seq, event: "RESUMED", data: ByteBuffer(staticString: #"{"_trace":["gatewaytape"]}"#), cause: nil)
             state.buffer.append(resumed)
-            connection.enqueue(.dispatch(seq: resumed.seq, event: resumed.event, data: resumed.data))
+            connection.enqueue(.dispatch(seq: resumed.seq, event: resumed.event, data: resumed.data, cause: nil))
             return (.resumed, previous === connection ? nil : previous)
         }
         previous?.enqueue(.close(code: .unknownError, reason: "Session resumed on another connection", endsSession: false))

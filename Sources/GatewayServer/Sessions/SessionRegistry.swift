@@ -1,5 +1,6 @@
 import Foundation
 import GatewayModel
+import GatewayWorld
 import Synchronization
 
 /// Every session, token, gateway session and open connection of a server. Thread-safe; lookups
@@ -15,15 +16,22 @@ final class SessionRegistry: Sendable {
     }
     private let state = Mutex(State())
     private let sink: (any RecordingSink)?
+    private let worldClock: any WorldClock
+    private let callbackWindow: UInt64
 
-    init(sink: (any RecordingSink)?) { self.sink = sink }
+    init(sink: (any RecordingSink)?, worldClock: any WorldClock = SystemWorldClock(), callbackWindow: UInt64 = 3_000) {
+        self.sink = sink
+        self.worldClock = worldClock
+        self.callbackWindow = callbackWindow
+    }
 
     // MARK: Sessions
 
     /// Creates a session. A given token must not be in use; without one a Discord-shaped token is made.
     func createSession(name: String?, token: String?, fixture: Fixture) throws(RegistryError) -> BotSession {
         let token = token ?? Self.makeToken(botUserID: fixture.botUserID)
-        let session = BotSession(id: Self.randomHex(12), name: name, token: token, fixture: fixture)
+        let world = World(fixture: fixture, clock: worldClock, callbackWindow: callbackWindow)
+        let session = BotSession(id: Self.randomHex(12), name: name, token: token, fixture: fixture, world: world)
         try state.withLock { state throws(RegistryError) in
             guard state.byToken[token] == nil else { throw RegistryError.tokenInUse }
             state.sessions[session.id] = session
