@@ -1,3 +1,5 @@
+import Foundation
+
 /// Every REST route the server knows (SPEC §4), by Discord's path names. `name` (for example
 /// `POST /channels/{channel.id}/messages`) is what the actions log, the recording's `http.route`,
 /// rest faults, scenarios and replay matching use.
@@ -174,10 +176,11 @@ extension String {
 }
 
 extension RESTRoute {
-    /// `a=1&b=%F0%9F%91%8D` → `["a": "1", "b": "👍"]` (the last of repeated names wins).
+    /// `a=1&b=%F0%9F%91%8D&c=x+y` → `["a": "1", "b": "👍", "c": "x y"]` (form encoding; the last of repeated
+    /// names wins).
     public static func queryParameters(_ query: String) -> [String: String] {
         var parameters: [String: String] = [:]
-        for pair in query.split(separator: "&") {
+        for pair in query.replacingOccurrences(of: "+", with: " ").split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1)
             guard let name = parts.first else { continue }
             parameters[String(name).percentDecoded] = parts.count > 1 ? String(parts[1]).percentDecoded : ""

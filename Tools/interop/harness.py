@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -146,6 +147,28 @@ class Control:
 
     def connection_count(self) -> int:
         return self._call("GET", "/api/control/connections")["count"]
+
+    # -- SPEC §5: the REST world
+    def create_interaction(self, sid: str, data: Dict[str, Any], **fields: Any) -> Dict[str, Any]:
+        return self._call("POST", f"/api/control/sessions/{sid}/interactions", {"data": data, **fields})
+
+    def interaction(self, sid: str, iid: str, wait_ms: int = 0) -> Dict[str, Any]:
+        return self._call("GET", f"/api/control/sessions/{sid}/interactions/{iid}?wait={wait_ms}")
+
+    def actions(self, sid: str, after: int = 0, method: Optional[str] = None, route: Optional[str] = None,
+                wait_ms: int = 0) -> List[Dict[str, Any]]:
+        query = {"after": str(after), "wait": str(wait_ms)}
+        if method:
+            query["method"] = method
+        if route:
+            query["route"] = route
+        return self._call("GET", f"/api/control/sessions/{sid}/actions?{urllib.parse.urlencode(query)}")
+
+    def channel_messages(self, sid: str, channel_id: str) -> List[Dict[str, Any]]:
+        return self._call("GET", f"/api/control/sessions/{sid}/channels/{channel_id}/messages")
+
+    def rest_fault(self, sid: str, **fault: Any) -> Dict[str, Any]:
+        return self._call("POST", f"/api/control/sessions/{sid}/rest-faults", fault)
 
     # -- conveniences built on the calls above
     def open_connections(self, sid: str) -> List[Dict[str, Any]]:

@@ -20,7 +20,7 @@ struct RESTBody {
         if type.hasPrefix("multipart/form-data") {
             try decodeMultipart(buffer, contentType: contentType ?? "")
         } else if type.hasPrefix("application/x-www-form-urlencoded") {
-            let fields = RESTRoute.queryParameters(String(buffer: buffer).replacingPlusWithSpace)
+            let fields = RESTRoute.queryParameters(String(buffer: buffer))
             if let payload = fields["payload_json"] {
                 json = try Self.parseJSON(ByteBuffer(string: payload))
             } else {
@@ -98,8 +98,4 @@ private extension StringProtocol {
         let end = lastIndex { $0 != " " && $0 != "\t" }.map { index(after: $0) } ?? start
         return self[start..<Swift.max(start, end)]
     }
-}
-
-private extension String {
-    var replacingPlusWithSpace: String { String(map { $0 == "+" ? " " : $0 }) }
 }
