@@ -22,7 +22,9 @@ struct RESTRoutes: Sendable {
         var path = request.uri.path
         if let query = request.uri.query { path += "?" + query }
         var request = request
-        let buffer = try? await request.collectBody(upTo: Self.maxBodySize)
+        var buffer: ByteBuffer?
+        var tooLarge = false
+        do { buffer = try await request.collectBody(upTo: Self.maxBodySize) } catch { tooLarge = true }
 
         let matched = RESTRoute.match(method: method, path: request.uri.path)
         let route = try? matched.get().route
@@ -34,6 +36,7 @@ struct RESTRoutes: Sendable {
         do throws(RESTError) {
             let match = try matched.mapError { failure -> RESTError in failure == .unknownRoute ? .unknownRoute : .methodNotAllowed }.get()
             session = try self.session(for: request, match: match)
+            if tooLarge { throw RESTError(status: 413, code: 40005, message: "Request entity too large") }
             _ = try decoded.get()
             if let session, let fault = session.restFaults.take(method: method, route: match.route.name, path: path) {
                 answer = await faultAnswer(fault, session: session, path: path)
