@@ -36,7 +36,8 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         let state = self.state
         return channel.eventLoop.makeCompletedFuture {
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
-                maxFrameSize: 1 << 20,
+                // A client frame bigger than a whole payload may be is refused from its header (4002).
+                maxFrameSize: GatewayConnectionHandler.maxPayloadSize,
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
                     let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
