@@ -128,7 +128,9 @@ let package = Package(
         .testTarget(name: "GatewayModelTests", dependencies: ["GatewayModel"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayWorldTests", dependencies: ["GatewayWorld", "GatewayModel"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayCompressionTests", dependencies: ["GatewayCompression"], swiftSettings: swiftSettings),
-        .testTarget(name: "GatewayDiffTests", dependencies: ["GatewayDiff", "GatewayRecording", "GatewayModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GatewayDiffTests", dependencies: ["GatewayDiff", "GatewayRecording", "GatewayModel", "GatewayTestClient"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayReplayTests",
             dependencies: [

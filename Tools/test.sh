@@ -10,4 +10,4 @@ cd "$root"
 swift build --build-tests
 swift test --skip-build
 
-GATEWAYTAPE_BIN="$root/.build/debug/gatewaytape" Tools/interop/run.sh
+GATEWAYTAPE_BIN="$(swift build --show-bin-path)/gatewaytape" Tools/interop/run.sh

@@ -19,7 +19,7 @@ public struct BehaviourStep: Sendable, Hashable {
     public var lane: StepLane
     /// The kind.
     public var kind: Kind
-    /// A short name: `IDENTIFY`, `RESUME`, `OP_5`, `POST /api/v10/channels/{id}/messages`, `CLOSE 1000`.
+    /// A short name: `IDENTIFY`, `RESUME`, `OP_5`, `POST /channels/{id}/messages`, `CLOSE 1000`.
     public var label: String
     /// `t_ns` of the frame, call or close.
     public var tNs: Int64

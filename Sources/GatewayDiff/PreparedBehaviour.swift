@@ -115,7 +115,7 @@ struct PreparedBehaviour {
         var shapes: [String] = steps.map { $0.kind == .close ? "CLOSE" : $0.label }
         if options.includeREST {
             for call in behaviour.http.sorted(by: { $0.tNs < $1.tNs }) {
-                let path = normaliser.normalisePath(call.path)
+                let path = normaliser.normalisePath(call.comparablePath)
                 var body: JSONValue = .null
                 if let request = call.request, let parsedRequest = (try? JSONValue(parsing: Array(request.utf8))),
                     let requestBody = parsedRequest["body"]
@@ -186,7 +186,7 @@ struct PreparedBehaviour {
     }
 
     private static func scan(_ call: StoredHTTPCall, into normaliser: inout Normaliser) {
-        normaliser.scanSnowflakes(in: Array(call.path.utf8))
+        normaliser.scanSnowflakes(in: Array(call.comparablePath.utf8))
         if let request = call.request { normaliser.scanSnowflakes(in: Array(request.utf8)) }
     }
 

@@ -35,7 +35,7 @@ public struct StepDifference: Sendable, Hashable {
     /// The step's lane (`nil` for a cadence difference).
     public var lane: StepLane? { a?.lane ?? b?.lane }
 
-    /// The step's label (`IDENTIFY`, `POST /api/v10/channels/{id}/messages`), or `heartbeat cadence`.
+    /// The step's label (`IDENTIFY`, `POST /channels/{id}/messages`), or `heartbeat cadence`.
     public var label: String { a?.label ?? b?.label ?? "heartbeat cadence" }
 
     /// The earliest time offset the difference shows (A's or B's), for ordering.

@@ -1,102 +1,76 @@
-import Foundation
 import GatewayModel
 
-/// One decoded line of an export file (see `RecordingExporter` for the format).
-enum ExportLine: Decodable {
-    case header(format: String, version: Int64?, session: String?, meta: [String: String?]?)
+/// One decoded line of an export file (see `RecordingExporter` for the format): the header, or a
+/// row of one of the tables, read by the row type from the columns its table describes.
+enum ExportLine {
+    case header(format: String, version: Int64?, session: String?, meta: [String: String?])
     case session(StoredSession)
     case connection(StoredConnection)
     case frame(StoredFrame)
     case control(StoredControl)
     case http(StoredHTTPCall)
 
-    private enum Key: String, CodingKey {
-        case kind, format, version, session, meta
-        case id, name, token_sha256, created_ns
-        case session_id, gateway_session_id, shard_id, shard_count, opened_ns, closed_ns, close_code, close_reason
-        case closed_by, query
-        case connection_id, t_ns, direction, op, seq, event, wire_bytes, payload, payload_base64
-        case action, args
-        case method, path, status, request, response
-    }
-
-    /// Thrown for content that is valid JSON but not a valid line.
+    /// Thrown for a line that is not a valid one; `message` says why (one line).
     struct Invalid: Error {
         var message: String
     }
 
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: Key.self)
-        let kind = try c.decode(String.self, forKey: .kind)
-        func required<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T {
-            guard let value = try c.decodeIfPresent(type, forKey: key) else {
-                throw Invalid(message: "a \(kind) line needs \"\(key.rawValue)\"")
+    /// Parses one line.
+    /// - Throws: ``Invalid``.
+    init(parsing line: [UInt8]) throws(Invalid) {
+        guard let value = try? JSONValue(parsing: line) else { throw Invalid(message: "not valid JSON") }
+        guard case .object(let object) = value else { throw Invalid(message: "not a JSON object") }
+        guard let kindValue = object["kind"] else { throw Invalid(message: "missing \"kind\"") }
+        guard case .string(let kind) = kindValue else { throw Invalid(message: "\"kind\" has the wrong type") }
+        do throws(RowError) {
+            switch kind {
+            case RecordingSchema.meta.lineKind: self = try Self.header(object)
+            case StoredSession.table.lineKind: self = .session(try Self.row(object))
+            case StoredConnection.table.lineKind: self = .connection(try Self.row(object))
+            case StoredFrame.table.lineKind: self = .frame(try Self.row(object))
+            case StoredControl.table.lineKind: self = .control(try Self.row(object))
+            case StoredHTTPCall.table.lineKind: self = .http(try Self.row(object))
+            default: throw RowError("unknown kind \"\(kind)\"")
             }
-            return value
+        } catch {
+            throw Invalid(message: error.message)
         }
-        switch kind {
-        case "meta":
-            self = .header(
-                format: try required(String.self, .format), version: try c.decodeIfPresent(Int64.self, forKey: .version),
-                session: try c.decodeIfPresent(String.self, forKey: .session),
-                meta: try c.decodeIfPresent([String: String?].self, forKey: .meta))
-        case "session":
-            self = .session(
-                StoredSession(
-                    id: try required(String.self, .id), name: try c.decodeIfPresent(String.self, forKey: .name),
-                    tokenSHA256: try c.decodeIfPresent(String.self, forKey: .token_sha256),
-                    createdNs: try c.decodeIfPresent(Int64.self, forKey: .created_ns)))
-        case "connection":
-            self = .connection(
-                StoredConnection(
-                    id: try required(Int64.self, .id), sessionID: try c.decodeIfPresent(String.self, forKey: .session_id),
-                    gatewaySessionID: try c.decodeIfPresent(String.self, forKey: .gateway_session_id),
-                    shardID: try c.decodeIfPresent(Int.self, forKey: .shard_id),
-                    shardCount: try c.decodeIfPresent(Int.self, forKey: .shard_count),
-                    openedNs: try c.decodeIfPresent(Int64.self, forKey: .opened_ns),
-                    closedNs: try c.decodeIfPresent(Int64.self, forKey: .closed_ns),
-                    closeCode: try c.decodeIfPresent(Int.self, forKey: .close_code),
-                    closeReason: try c.decodeIfPresent(String.self, forKey: .close_reason),
-                    closedBy: try c.decodeIfPresent(String.self, forKey: .closed_by),
-                    query: try c.decodeIfPresent(String.self, forKey: .query)))
-        case "frame":
-            let directionText = try required(String.self, .direction)
-            guard let direction = FrameDirection(rawValue: directionText) else {
-                throw Invalid(message: "direction must be \"in\" or \"out\", not \"\(directionText)\"")
-            }
-            let payload: [UInt8]
-            if let text = try c.decodeIfPresent(String.self, forKey: .payload) {
-                payload = Array(text.utf8)
-            } else if let base64 = try c.decodeIfPresent(String.self, forKey: .payload_base64) {
-                guard let bytes = Data(base64Encoded: base64).map(Array.init) else { throw Invalid(message: "payload_base64 is not base64") }
-                payload = bytes
-            } else {
-                throw Invalid(message: "a frame line needs \"payload\"")
-            }
-            self = .frame(
-                StoredFrame(
-                    id: try required(Int64.self, .id), connectionID: try c.decodeIfPresent(Int64.self, forKey: .connection_id),
-                    sessionID: try c.decodeIfPresent(String.self, forKey: .session_id),
-                    tNs: try required(Int64.self, .t_ns), direction: direction,
-                    op: try c.decodeIfPresent(Int.self, forKey: .op), seq: try c.decodeIfPresent(Int64.self, forKey: .seq),
-                    event: try c.decodeIfPresent(String.self, forKey: .event), payload: payload,
-                    wireBytes: try c.decodeIfPresent(Int.self, forKey: .wire_bytes)))
-        case "control":
-            self = .control(
-                StoredControl(
-                    id: try required(Int64.self, .id), sessionID: try c.decodeIfPresent(String.self, forKey: .session_id),
-                    tNs: try required(Int64.self, .t_ns), action: try required(String.self, .action),
-                    args: try c.decodeIfPresent(String.self, forKey: .args)))
-        case "http":
-            self = .http(
-                StoredHTTPCall(
-                    id: try required(Int64.self, .id), sessionID: try c.decodeIfPresent(String.self, forKey: .session_id),
-                    tNs: try required(Int64.self, .t_ns), method: try required(String.self, .method),
-                    path: try required(String.self, .path), status: try c.decodeIfPresent(Int.self, forKey: .status),
-                    request: try c.decodeIfPresent(String.self, forKey: .request),
-                    response: try c.decodeIfPresent(String.self, forKey: .response)))
-        default:
-            throw Invalid(message: "unknown kind \"\(kind)\"")
+    }
+
+    private static func row<Row: RecordingRow>(_ object: [String: JSONValue]) throws(RowError) -> Row {
+        var source = JSONObjectRowSource(object, table: Row.table)
+        return try Row(from: &source)
+    }
+
+    private static func header(_ object: [String: JSONValue]) throws(RowError) -> ExportLine {
+        func wrongType(_ key: String) -> RowError { RowError("\"\(key)\" has the wrong type") }
+        guard let formatValue = object["format"] else { throw RowError("a meta line needs \"format\"") }
+        guard case .string(let format) = formatValue else { throw wrongType("format") }
+        var version: Int64?
+        switch object["version"] {
+        case .none, .null?: version = nil
+        case .int(let number)?: version = number
+        default: throw wrongType("version")
         }
+        var session: String?
+        switch object["session"] {
+        case .none, .null?: session = nil
+        case .string(let text)?: session = text
+        default: throw wrongType("session")
+        }
+        var meta: [String: String?] = [:]
+        switch object["meta"] {
+        case .none, .null?: break
+        case .object(let entries)?:
+            for (key, value) in entries {
+                switch value {
+                case .null: meta[key] = .some(nil)
+                case .string(let text): meta[key] = text
+                default: throw wrongType("meta.\(key)")
+                }
+            }
+        default: throw wrongType("meta")
+        }
+        return .header(format: format, version: version, session: session, meta: meta)
     }
 }

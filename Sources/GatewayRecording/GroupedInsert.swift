@@ -21,10 +21,13 @@ final class GroupedInsert<Row> {
     private var pending: [Row] = []
     private let arena = TextArena()
 
-    /// Prepares both statements for `table(columns…)`.
+    /// Prepares both statements for the table's columns but `skipped` (which the file fills in).
     init(
-        _ db: SQLiteConnection, table: String, columns: [String], groupSize: Int = 16, bind: @escaping Binder
+        _ db: SQLiteConnection, table description: RecordingTable, skipping skipped: String, groupSize: Int = 16,
+        bind: @escaping Binder
     ) throws(SQLiteError) {
+        let table = description.name
+        let columns = description.columns.map(\.name).filter { $0 != skipped }
         self.groupSize = max(1, groupSize)
         self.columnCount = Int32(columns.count)
         self.bindRow = bind
@@ -90,6 +93,7 @@ struct RowBinder {
     }
 
     fileprivate mutating func nextRow(columns: Int32) {
+        precondition(column == columns, "bound \(column) of \(columns) columns")
         base += columns
         column = 0
     }

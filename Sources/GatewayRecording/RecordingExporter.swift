@@ -6,7 +6,7 @@ import GatewayModel
 /// The first line is a header, then one line per row, grouped by table: the `sessions` row,
 /// `connections`, `frames` (wire order), `controls`, `http`. Every line is an object whose keys
 /// come in a fixed order: `kind` first, then the table's columns in SPEC §7 order (`payload` last on
-/// frames). NULL is `null`. A frame's `payload` is its exact wire text as a JSON string (decoding the
+/// frames), as described by ``RecordingSchema``. NULL is `null`. A frame's `payload` is its exact wire text as a JSON string (decoding the
 /// string gives the stored bytes back); a payload that is not valid UTF-8 (which a text frame cannot
 /// hold) is written as `payload_base64` instead.
 ///
@@ -14,9 +14,9 @@ import GatewayModel
 /// {"kind":"meta","format":"gatewaytape-export/1","version":1,"session":"s1","meta":{"created_at":"…","format":"gatewaytape-recording/1",…}}
 /// {"kind":"session","id":"s1","name":"bot","token_sha256":"…","created_ns":1200}
 /// {"kind":"connection","id":1,"session_id":"s1",…,"query":"v=10&encoding=json"}
-/// {"kind":"frame","id":1,"connection_id":1,"session_id":null,"t_ns":1500,"direction":"out","op":10,"seq":null,"event":null,"wire_bytes":61,"payload":"{\"op\":10,…}"}
+/// {"kind":"frame","id":1,"connection_id":1,"session_id":null,"t_ns":1500,"direction":"out","op":10,"seq":null,"event":null,"wire_bytes":61,"cause_http_id":null,"payload":"{\"op\":10,…}"}
 /// {"kind":"control","id":1,"session_id":"s1","t_ns":9000,"action":"disconnect","args":"{\"code\":4000}"}
-/// {"kind":"http","id":1,"session_id":"s1","t_ns":800,"method":"GET","path":"/api/v10/gateway/bot","status":200,"request":"…","response":"…"}
+/// {"kind":"http","id":1,"session_id":"s1","t_ns":800,"method":"GET","path":"/api/v10/gateway/bot","status":200,"request":"…","response":"…","route":"GET /gateway/bot","response_headers":"{…}"}
 /// ```
 ///
 /// Controls and REST calls that belong to no session (`session_id` NULL) are exported with every
@@ -58,82 +58,26 @@ public struct RecordingExporter: Sendable {
         try line(header.finish())
 
         for session in try reader.storedSessions() where session.id == sessionID {
-            var row = JSONLine()
-            row.add("kind", "session")
-            row.add("id", session.id)
-            row.add("name", session.name)
-            row.add("token_sha256", session.tokenSHA256)
-            row.add("created_ns", session.createdNs)
-            try line(row.finish())
+            try line(JSONLine.row(session, style: .export))
         }
-
         for connection in try reader.connections(sessionID: sessionID) {
-            var row = JSONLine()
-            row.add("kind", "connection")
-            row.add("id", connection.id)
-            row.add("session_id", connection.sessionID)
-            row.add("gateway_session_id", connection.gatewaySessionID)
-            row.add("shard_id", connection.shardID)
-            row.add("shard_count", connection.shardCount)
-            row.add("opened_ns", connection.openedNs)
-            row.add("closed_ns", connection.closedNs)
-            row.add("close_code", connection.closeCode)
-            row.add("close_reason", connection.closeReason)
-            row.add("closed_by", connection.closedBy)
-            row.add("query", connection.query)
-            try line(row.finish())
+            try line(JSONLine.row(connection, style: .export))
         }
-
         // Frames in pages, so a big session is never all in memory.
         var lastID: Int64? = nil
         while true {
             let page = try reader.frames(sessionID: sessionID, afterID: lastID, limit: 2048)
             guard let last = page.last else { break }
             for frame in page {
-                var row = JSONLine()
-                row.add("kind", "frame")
-                row.add("id", frame.id)
-                row.add("connection_id", frame.connectionID)
-                row.add("session_id", frame.sessionID)
-                row.add("t_ns", frame.tNs)
-                row.add("direction", frame.direction.rawValue)
-                row.add("op", frame.op)
-                row.add("seq", frame.seq)
-                row.add("event", frame.event)
-                row.add("wire_bytes", frame.wireBytes)
-                if JSONLine.isValidUTF8(frame.payload) {
-                    row.add("payload", text: frame.payload)
-                } else {
-                    row.add("payload_base64", Data(frame.payload).base64EncodedString())
-                }
-                try line(row.finish())
+                try line(JSONLine.row(frame, style: .export))
             }
             lastID = last.id
         }
-
         for control in try reader.controls(sessionID: sessionID) {
-            var row = JSONLine()
-            row.add("kind", "control")
-            row.add("id", control.id)
-            row.add("session_id", control.sessionID)
-            row.add("t_ns", control.tNs)
-            row.add("action", control.action)
-            row.add("args", control.args)
-            try line(row.finish())
+            try line(JSONLine.row(control, style: .export))
         }
-
         for call in try reader.httpCalls(sessionID: sessionID) {
-            var row = JSONLine()
-            row.add("kind", "http")
-            row.add("id", call.id)
-            row.add("session_id", call.sessionID)
-            row.add("t_ns", call.tNs)
-            row.add("method", call.method)
-            row.add("path", call.path)
-            row.add("status", call.status)
-            row.add("request", call.request)
-            row.add("response", call.response)
-            try line(row.finish())
+            try line(JSONLine.row(call, style: .export))
         }
     }
 

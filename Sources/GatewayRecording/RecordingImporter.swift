@@ -52,22 +52,21 @@ public enum RecordingImporter {
         let name = inputPath == "-" ? "standard input" : inputPath
         return try write(to: outputPath, overwrite: overwrite) { (database) throws(RecordingError) in
             var summary = Summary()
-            let decoder = JSONDecoder()
             var sawHeader = false
             while let line = try input.next(name: name) {
                 let number = input.lineNumber
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 let decoded: ExportLine
-                do {
-                    decoded = try decoder.decode(ExportLine.self, from: Data(line))
+                do throws(ExportLine.Invalid) {
+                    decoded = try ExportLine(parsing: line)
                 } catch {
-                    throw RecordingError.badExport(name, line: number, describe(error))
+                    throw RecordingError.badExport(name, line: number, error.message)
                 }
                 if case .header(let format, let version, _, let meta) = decoded {
                     guard !sawHeader else { throw RecordingError.badExport(name, line: number, "a second header line") }
                     sawHeader = true
                     try checkHeader(name, format: format, version: version)
-                    for (key, value) in (meta ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    for (key, value) in meta.sorted(by: { $0.key < $1.key }) {
                         try database.insert(.meta(key, value), name: name, line: number)
                         summary.meta += 1
                     }
@@ -104,22 +103,6 @@ public enum RecordingImporter {
         }
         if let version, version > Int64(RecordingSchema.currentVersion) {
             throw RecordingError.newerVersion(name, found: version)
-        }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        switch error {
-        case let invalid as ExportLine.Invalid:
-            return invalid.message
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return key.isEmpty ? "not a JSON object" : "\"\(key)\" has the wrong type"
-        case DecodingError.keyNotFound(let key, _):
-            return "missing \"\(key.stringValue)\""
-        case DecodingError.dataCorrupted:
-            return "not valid JSON"
-        default:
-            return "\(error)"
         }
     }
 
@@ -170,30 +153,23 @@ private final class ImportDatabase {
             try db.execute("PRAGMA synchronous = OFF")
             try RecordingSchema.migrate(db)
             try db.execute("BEGIN")
-            meta = try db.prepare("INSERT INTO meta(key, value) VALUES (?1, ?2)")
-            session = try db.prepare("INSERT INTO sessions(id, name, token_sha256, created_ns) VALUES (?1, ?2, ?3, ?4)")
-            connection = try db.prepare(
-                """
-                INSERT INTO connections(id, session_id, gateway_session_id, shard_id, shard_count, opened_ns, closed_ns,
-                    close_code, close_reason, closed_by, query) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                """)
-            frame = try db.prepare(
-                """
-                INSERT INTO frames(id, connection_id, session_id, t_ns, direction, op, seq, event, payload, wire_bytes)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                """)
-            control = try db.prepare("INSERT INTO controls(id, session_id, t_ns, action, args) VALUES (?1, ?2, ?3, ?4, ?5)")
-            http = try db.prepare(
-                """
-                INSERT INTO http(id, session_id, t_ns, method, path, status, request, response)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                """)
+            meta = try db.prepare(RecordingSchema.meta.insertSQL())
+            session = try db.prepare(StoredSession.table.insertSQL())
+            connection = try db.prepare(StoredConnection.table.insertSQL())
+            frame = try db.prepare(StoredFrame.table.insertSQL())
+            control = try db.prepare(StoredControl.table.insertSQL())
+            http = try db.prepare(StoredHTTPCall.table.insertSQL())
         } catch {
             throw RecordingError.io(displayName, "create recording", error.message)
         }
     }
 
     func insert(_ row: Row, name: String, line: Int) throws(RecordingError) {
+        func bound(_ value: some RecordingRow, _ statement: SQLiteStatement) -> SQLiteStatement {
+            var sink = StatementRowSink(statement)
+            value.write(to: &sink)
+            return statement
+        }
         let statement: SQLiteStatement
         switch row {
         case .meta(let key, let value):
@@ -202,54 +178,11 @@ private final class ImportDatabase {
             statement.bind(value, at: 2)
         case .row(.header):
             return
-        case .row(.session(let value)):
-            statement = session
-            statement.bind(value.id, at: 1)
-            statement.bind(value.name, at: 2)
-            statement.bind(value.tokenSHA256, at: 3)
-            statement.bind(value.createdNs, at: 4)
-        case .row(.connection(let value)):
-            statement = connection
-            statement.bind(value.id, at: 1)
-            statement.bind(value.sessionID, at: 2)
-            statement.bind(value.gatewaySessionID, at: 3)
-            statement.bind(value.shardID, at: 4)
-            statement.bind(value.shardCount, at: 5)
-            statement.bind(value.openedNs, at: 6)
-            statement.bind(value.closedNs, at: 7)
-            statement.bind(value.closeCode, at: 8)
-            statement.bind(value.closeReason, at: 9)
-            statement.bind(value.closedBy, at: 10)
-            statement.bind(value.query, at: 11)
-        case .row(.frame(let value)):
-            statement = frame
-            statement.bind(value.id, at: 1)
-            statement.bind(value.connectionID, at: 2)
-            statement.bind(value.sessionID, at: 3)
-            statement.bind(value.tNs, at: 4)
-            statement.bind(value.direction.rawValue, at: 5)
-            statement.bind(value.op, at: 6)
-            statement.bind(value.seq, at: 7)
-            statement.bind(value.event, at: 8)
-            statement.bind(text: value.payload, at: 9)
-            statement.bind(value.wireBytes, at: 10)
-        case .row(.control(let value)):
-            statement = control
-            statement.bind(value.id, at: 1)
-            statement.bind(value.sessionID, at: 2)
-            statement.bind(value.tNs, at: 3)
-            statement.bind(value.action, at: 4)
-            statement.bind(value.args, at: 5)
-        case .row(.http(let value)):
-            statement = http
-            statement.bind(value.id, at: 1)
-            statement.bind(value.sessionID, at: 2)
-            statement.bind(value.tNs, at: 3)
-            statement.bind(value.method, at: 4)
-            statement.bind(value.path, at: 5)
-            statement.bind(value.status, at: 6)
-            statement.bind(value.request, at: 7)
-            statement.bind(value.response, at: 8)
+        case .row(.session(let value)): statement = bound(value, session)
+        case .row(.connection(let value)): statement = bound(value, connection)
+        case .row(.frame(let value)): statement = bound(value, frame)
+        case .row(.control(let value)): statement = bound(value, control)
+        case .row(.http(let value)): statement = bound(value, http)
         }
         do throws(SQLiteError) {
             try statement.run()
@@ -261,12 +194,12 @@ private final class ImportDatabase {
         }
     }
 
-    /// Commits, checkpoints the WAL into the file and closes it.
+    /// Commits, moves the WAL into the file (rollback-journal mode, as finished recordings are) and closes it.
     func finish() throws(RecordingError) {
         for statement in [meta, session, connection, frame, control, http] { statement.finalize() }
         do throws(SQLiteError) {
             try db.execute("COMMIT")
-            try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            try db.leaveWAL()
         } catch {
             db.close()
             throw RecordingError.writing(displayName, error)

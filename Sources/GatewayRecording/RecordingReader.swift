@@ -40,9 +40,8 @@ public final class RecordingReader: Sendable {
     private let connection: Mutex<SQLiteConnection?>
     /// `-wal` / `-shm` files that did not exist before this reader opened the file.
     private let createdCompanions: [String]
-    private let hasMeta: Bool
-    private let hasControls: Bool
-    private let hasHTTP: Bool
+    /// Per table the file has, the `SELECT` list of its columns (NULL for a missing addition).
+    private let selectLists: [String: String]
 
     /// Opens and validates a recording.
     /// - Parameters:
@@ -79,17 +78,15 @@ public final class RecordingReader: Sendable {
             for table in RecordingSchema.requiredTables where try !db.tableExists(table) {
                 throw RecordingError.notARecording(path, "it has no \(table) table")
             }
-            hasMeta = try db.tableExists("meta")
-            hasControls = try db.tableExists("controls")
-            hasHTTP = try db.tableExists("http")
-            let present = RecordingSchema.requiredTables + [hasMeta ? "meta" : nil, hasControls ? "controls" : nil,
-                hasHTTP ? "http" : nil].compactMap { $0 }
-            for table in present {
-                let columns = try db.columns(of: table)
-                for column in RecordingSchema.columns[table] ?? [] where !columns.contains(column) {
-                    throw RecordingError.notARecording(path, "table \(table) has no column \(column)")
+            var selectLists: [String: String] = [:]
+            for table in RecordingSchema.tables where try db.tableExists(table.name) {
+                switch table.selectList(present: try db.columns(of: table.name)) {
+                case .success(let list): selectLists[table.name] = list
+                case .failure(let missing):
+                    throw RecordingError.notARecording(path, "table \(missing.table) has no column \(missing.column)")
                 }
             }
+            self.selectLists = selectLists
         } catch let error as RecordingError {
             db.close()
             Self.removeCompanions(created, of: path)
@@ -209,7 +206,7 @@ public final class RecordingReader: Sendable {
 
     /// The `meta` rows (empty when the file has none).
     public func metadata() throws(RecordingError) -> RecordingMetadata {
-        guard hasMeta else { return RecordingMetadata(entries: []) }
+        guard selectLists[RecordingSchema.meta.name] != nil else { return RecordingMetadata(entries: []) }
         let entries = try query("SELECT key, value FROM meta ORDER BY key") { statement throws(RecordingError) in
             RecordingMetadata.Entry(key: statement.string(0) ?? "", value: statement.string(1))
         }
@@ -218,11 +215,7 @@ public final class RecordingReader: Sendable {
 
     /// The `sessions` rows, in `rowid` order.
     public func storedSessions() throws(RecordingError) -> [StoredSession] {
-        try query("SELECT id, name, token_sha256, created_ns FROM sessions ORDER BY rowid") { statement throws(RecordingError) in
-            StoredSession(
-                id: statement.string(0) ?? "", name: statement.string(1), tokenSHA256: statement.string(2),
-                createdNs: statement.int64(3))
-        }
+        try rows(StoredSession.self, order: "rowid")
     }
 
     /// Every session with its figures, ordered by first event. Sessions that appear only in
@@ -278,7 +271,7 @@ public final class RecordingReader: Sendable {
             summaries[entry(row.id)]!.frameCount = row.count
             widen(row.id, row.low, row.high)
         }
-        for table in [hasControls ? "controls" : nil, hasHTTP ? "http" : nil].compactMap({ $0 }) {
+        for table in [StoredControl.table.name, StoredHTTPCall.table.name] where selectLists[table] != nil {
             for row in try aggregate(
                 "SELECT session_id, count(*), min(t_ns), max(t_ns) FROM \(table) WHERE session_id IS NOT NULL GROUP BY session_id")
             where summaries[row.id] != nil {
@@ -315,40 +308,41 @@ public final class RecordingReader: Sendable {
 
     // MARK: Rows
 
-    private static let connectionColumns =
-        "id, session_id, gateway_session_id, shard_id, shard_count, opened_ns, closed_ns, close_code, close_reason, closed_by, query"
-
-    private static func connection(_ statement: SQLiteStatement) -> StoredConnection {
-        StoredConnection(
-            id: statement.int64(0) ?? 0, sessionID: statement.string(1), gatewaySessionID: statement.string(2),
-            shardID: statement.int(3), shardCount: statement.int(4), openedNs: statement.int64(5),
-            closedNs: statement.int64(6), closeCode: statement.int(7), closeReason: statement.string(8),
-            closedBy: statement.string(9), query: statement.string(10))
+    /// The rows of `Row`'s table that match `filter` (which uses the bindings), in `order`; none when
+    /// the file lacks the table.
+    private func rows<Row: RecordingRow>(
+        _ type: Row.Type, where filter: String = "1", _ bindings: [BindValue] = [], order: String = "id",
+        limit: String = ""
+    ) throws(RecordingError) -> [Row] {
+        let table = Row.table.name
+        guard let columns = selectLists[table] else { return [] }
+        let path = path
+        return try query("SELECT \(columns) FROM \(table) WHERE \(filter) ORDER BY \(order)\(limit)", bindings) {
+            statement throws(RecordingError) in
+            var source = StatementRowSource(statement)
+            do throws(RowError) {
+                return try Row(from: &source)
+            } catch {
+                throw RecordingError.notARecording(path, "\(table) row \(statement.int64(0) ?? 0): \(error.message)")
+            }
+        }
     }
 
     /// The connections of a session in `id` order; `nil` gives every connection of the file.
     public func connections(sessionID: String?) throws(RecordingError) -> [StoredConnection] {
-        if let sessionID {
-            return try query(
-                "SELECT \(Self.connectionColumns) FROM connections WHERE session_id = ?1 ORDER BY id", [.text(sessionID)]
-            ) { statement throws(RecordingError) in Self.connection(statement) }
-        }
-        return try query("SELECT \(Self.connectionColumns) FROM connections ORDER BY id") { statement throws(RecordingError) in
-            Self.connection(statement)
-        }
+        guard let sessionID else { return try rows(StoredConnection.self) }
+        return try rows(StoredConnection.self, where: "session_id = ?1", [.text(sessionID)])
     }
 
     /// Connections that never identified (`session_id` NULL), in `id` order: for example a bot whose
     /// IDENTIFY was refused. Their frames are read with ``frames(connectionID:)``.
     public func unidentifiedConnections() throws(RecordingError) -> [StoredConnection] {
-        try query("SELECT \(Self.connectionColumns) FROM connections WHERE session_id IS NULL ORDER BY id") {
-            statement throws(RecordingError) in Self.connection(statement)
-        }
+        try rows(StoredConnection.self, where: "session_id IS NULL")
     }
 
     /// The frames of one connection in wire order.
     public func frames(connectionID: Int64) throws(RecordingError) -> [StoredFrame] {
-        try frameRows(filter: "connection_id = ?1", [.int(connectionID), .int(Int64.min), .int(-1)])
+        try rows(StoredFrame.self, where: "connection_id = ?1", [.int(connectionID)])
     }
 
     /// The frames of a session in wire order (`frames.id` order), including the frames with a NULL
@@ -362,28 +356,10 @@ public final class RecordingReader: Sendable {
             sessionID == nil
             ? "?1 IS NULL"
             : "(session_id = ?1 OR (session_id IS NULL AND connection_id IN (SELECT id FROM connections WHERE session_id = ?1)))"
-        return try frameRows(
-            filter: filter,
-            [sessionID.map { .text($0) } ?? .null, .int(afterID ?? Int64.min), .int(limit.map { Int64($0) } ?? -1)])
-    }
-
-    /// Frames matching `filter` (which uses ?1), with `id > ?2`, at most ?3 of them.
-    private func frameRows(filter: String, _ bindings: [BindValue]) throws(RecordingError) -> [StoredFrame] {
-        let columns = "id, connection_id, session_id, t_ns, direction, op, seq, event, payload, wire_bytes"
-        let sql = "SELECT \(columns) FROM frames WHERE \(filter) AND id > ?2 ORDER BY id LIMIT ?3"
-        let path = path
-        return try query(sql, bindings) { statement throws(RecordingError) in
-            let id = statement.int64(0) ?? 0
-            let directionText = statement.string(4)
-            guard let direction = directionText.flatMap(FrameDirection.init(rawValue:)) else {
-                throw RecordingError.notARecording(
-                    path, "frames row \(id) has direction \(directionText.map { "\"\($0)\"" } ?? "NULL"), not \"in\" or \"out\"")
-            }
-            return StoredFrame(
-                id: id, connectionID: statement.int64(1), sessionID: statement.string(2), tNs: statement.int64(3) ?? 0,
-                direction: direction, op: statement.int(5), seq: statement.int64(6), event: statement.string(7),
-                payload: statement.bytes(8) ?? [], wireBytes: statement.int(9))
-        }
+        return try rows(
+            StoredFrame.self, where: filter + " AND id > ?2",
+            [sessionID.map { .text($0) } ?? .null, .int(afterID ?? Int64.min), .int(limit.map { Int64($0) } ?? -1)],
+            limit: " LIMIT ?3")
     }
 
     /// Control and fault actions in `id` order.
@@ -392,29 +368,14 @@ public final class RecordingReader: Sendable {
     ///   - includingUnassigned: with a session, also the rows whose `session_id` is NULL (server-wide
     ///     actions such as `heartbeat_interval`).
     public func controls(sessionID: String?, includingUnassigned: Bool = true) throws(RecordingError) -> [StoredControl] {
-        guard hasControls else { return [] }
         let (filter, bindings) = Self.sessionFilter(sessionID, includingUnassigned)
-        return try query("SELECT id, session_id, t_ns, action, args FROM controls WHERE \(filter) ORDER BY id", bindings) {
-            statement throws(RecordingError) in
-            StoredControl(
-                id: statement.int64(0) ?? 0, sessionID: statement.string(1), tNs: statement.int64(2) ?? 0,
-                action: statement.string(3) ?? "", args: statement.string(4))
-        }
+        return try rows(StoredControl.self, where: filter, bindings)
     }
 
     /// REST calls in `id` order (same filtering as ``controls(sessionID:includingUnassigned:)``).
     public func httpCalls(sessionID: String?, includingUnassigned: Bool = true) throws(RecordingError) -> [StoredHTTPCall] {
-        guard hasHTTP else { return [] }
         let (filter, bindings) = Self.sessionFilter(sessionID, includingUnassigned)
-        return try query(
-            "SELECT id, session_id, t_ns, method, path, status, request, response FROM http WHERE \(filter) ORDER BY id",
-            bindings
-        ) { statement throws(RecordingError) in
-            StoredHTTPCall(
-                id: statement.int64(0) ?? 0, sessionID: statement.string(1), tNs: statement.int64(2) ?? 0,
-                method: statement.string(3) ?? "", path: statement.string(4) ?? "", status: statement.int(5),
-                request: statement.string(6), response: statement.string(7))
-        }
+        return try rows(StoredHTTPCall.self, where: filter, bindings)
     }
 
     private static func sessionFilter(_ sessionID: String?, _ includingUnassigned: Bool) -> (String, [BindValue]) {

@@ -58,10 +58,9 @@ final class RecordingWriter: @unchecked Sendable {
         }
         metaStatement.finalize()
 
-        frames = try GroupedInsert(
-            db, table: "frames",
-            columns: ["connection_id", "session_id", "t_ns", "direction", "op", "seq", "event", "payload", "wire_bytes"]
-        ) { frame, row in
+        // Frames and controls are bound from the live records (no copy into a stored row), in the
+        // table's column order after `id` (the file numbers them); `GroupedInsert` checks the count.
+        frames = try GroupedInsert(db, table: StoredFrame.table, skipping: "id") { frame, row in
             row.int(frame.connectionID)
             row.text(frame.sessionID)
             row.int(Self.offset(frame.t, from: startTime))
@@ -71,9 +70,10 @@ final class RecordingWriter: @unchecked Sendable {
             row.text(frame.event)
             row.text(buffer: frame.payload)
             row.int(frame.wireBytes)
+            row.int(frame.causeHTTPID)
         }
         let dispatchArguments = DispatchArgumentsText()
-        controls = try GroupedInsert(db, table: "controls", columns: ["session_id", "t_ns", "action", "args"]) { control, row in
+        controls = try GroupedInsert(db, table: StoredControl.table, skipping: "id") { control, row in
             row.text(control.sessionID)
             row.int(Self.offset(control.t, from: startTime))
             row.text(control.action)
@@ -102,11 +102,7 @@ final class RecordingWriter: @unchecked Sendable {
             ON CONFLICT(id) DO UPDATE SET closed_ns = excluded.closed_ns, close_code = excluded.close_code,
                 close_reason = excluded.close_reason, closed_by = excluded.closed_by
             """, persistent: true)
-        insertHTTP = try db.prepare(
-            """
-            INSERT INTO http(session_id, t_ns, method, path, status, request, response)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-            """, persistent: true)
+        insertHTTP = try db.prepare(StoredHTTPCall.table.insertSQL(), persistent: true)
         begin = try db.prepare("BEGIN", persistent: true)
         commit = try db.prepare("COMMIT", persistent: true)
         // Checkpoints run on a second connection and thread (the writer's autocheckpoint is off).
@@ -239,6 +235,10 @@ final class RecordingWriter: @unchecked Sendable {
         } catch {
             queue.noteFailure(.writing(path, error))
         }
+        // A finished recording is in rollback-journal mode (SPEC §7). A reader still open keeps it in
+        // WAL mode, which is as valid, only not openable in a read-only folder: not a failure.
+        try? db.execute("PRAGMA busy_timeout = 250")
+        try? db.leaveWAL()
         db.close()
         queue.didClose()
     }
@@ -282,15 +282,12 @@ final class RecordingWriter: @unchecked Sendable {
         case .control(let control):
             try controls.append(control)
         case .http(let http):
-            let statement = insertHTTP
-            statement.bind(http.sessionID, at: 1)
-            statement.bind(Self.offset(http.t, from: startTime), at: 2)
-            statement.bind(http.method, at: 3)
-            statement.bind(http.path, at: 4)
-            statement.bind(http.status, at: 5)
-            statement.bind(http.request, at: 6)
-            statement.bind(http.response, at: 7)
-            try statement.run()
+            // REST calls are rare next to frames: bound through their stored row, with a NULL id
+            // (the file numbers the call) when the server gave none.
+            var row = StatementRowSink(insertHTTP)
+            StoredHTTPCall(http, id: 0, tNs: Self.offset(http.t, from: startTime)).write(to: &row)
+            if http.id == nil { insertHTTP.bindNull(at: 1) }
+            try insertHTTP.run()
         }
     }
 }

@@ -69,6 +69,16 @@ final class SQLiteConnection {
         return SQLiteStatement(statement, connection: self)
     }
 
+    /// Copies the WAL into the file and switches to rollback-journal mode, which removes `-wal` and
+    /// `-shm`: a finished recording then opens read-only anywhere (a read-only folder, a CI cache).
+    /// Needs the only connection to the file; waits for readers up to the busy timeout.
+    func leaveWAL() throws(SQLiteError) {
+        let mode = try textColumn("PRAGMA journal_mode = DELETE").first ?? ""
+        guard mode.lowercased() == "delete" else {
+            throw SQLiteError(code: SQLITE_BUSY, message: "cannot leave WAL mode (journal_mode is \(mode))")
+        }
+    }
+
     /// The first column of the first row of `sql` as an integer (`nil` when no row or NULL).
     func scalarInt(_ sql: String) throws(SQLiteError) -> Int64? {
         let statement = try prepare(sql)

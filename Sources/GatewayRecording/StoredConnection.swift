@@ -47,3 +47,35 @@ public struct StoredConnection: Sendable, Hashable {
         self.query = query
     }
 }
+
+extension StoredConnection: RecordingRow {
+    static let table = RecordingTable(
+        "connections", lineKind: "connection",
+        [
+            .init("id", .integer), .init("session_id", .text), .init("gateway_session_id", .text),
+            .init("shard_id", .integer), .init("shard_count", .integer), .init("opened_ns", .integer),
+            .init("closed_ns", .integer), .init("close_code", .integer), .init("close_reason", .text),
+            .init("closed_by", .text), .init("query", .text),
+        ])
+
+    init<Source: RowSource>(from row: inout Source) throws(RowError) {
+        self.init(
+            id: try row.requiredInteger(), sessionID: try row.text(), gatewaySessionID: try row.text(),
+            shardID: try row.int(), shardCount: try row.int(), openedNs: try row.integer(), closedNs: try row.integer(),
+            closeCode: try row.int(), closeReason: try row.text(), closedBy: try row.text(), query: try row.text())
+    }
+
+    func write<Sink: RowSink>(to row: inout Sink) {
+        row.integer(id)
+        row.text(sessionID)
+        row.text(gatewaySessionID)
+        row.int(shardID)
+        row.int(shardCount)
+        row.integer(openedNs)
+        row.integer(closedNs)
+        row.int(closeCode)
+        row.text(closeReason)
+        row.text(closedBy)
+        row.text(query)
+    }
+}

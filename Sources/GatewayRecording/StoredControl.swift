@@ -20,3 +20,23 @@ public struct StoredControl: Sendable, Hashable {
         self.args = args
     }
 }
+
+extension StoredControl: RecordingRow {
+    static let table = RecordingTable(
+        "controls", lineKind: "control",
+        [.init("id", .integer), .init("session_id", .text), .init("t_ns", .integer), .init("action", .text), .init("args", .json)])
+
+    init<Source: RowSource>(from row: inout Source) throws(RowError) {
+        self.init(
+            id: try row.requiredInteger(), sessionID: try row.text(), tNs: try row.requiredInteger(),
+            action: try row.requiredText(), args: try row.text())
+    }
+
+    func write<Sink: RowSink>(to row: inout Sink) {
+        row.integer(id)
+        row.text(sessionID)
+        row.integer(tNs)
+        row.text(action)
+        row.text(args)
+    }
+}

@@ -1,4 +1,5 @@
 import GatewayModel
+import NIOCore
 
 /// A row of `frames`: one gateway message as it crossed the wire.
 ///
@@ -25,6 +26,9 @@ public struct StoredFrame: Sendable, Hashable {
     public var payload: [UInt8]
     /// `wire_bytes`: the size on the wire (compressed when transport compression was on).
     public var wireBytes: Int?
+    /// `cause_http_id`: for a dispatch sent because of a REST call, that call's `http.id` (`nil` otherwise,
+    /// and in files that lack the column).
+    public var causeHTTPID: Int64?
 
     /// The payload as a `String` (invalid UTF-8, which a text frame cannot hold, would be repaired).
     public var payloadText: String { String(decoding: payload, as: UTF8.self) }
@@ -32,7 +36,7 @@ public struct StoredFrame: Sendable, Hashable {
     /// Creates a row value.
     public init(
         id: Int64, connectionID: Int64?, sessionID: String?, tNs: Int64, direction: FrameDirection, op: Int?,
-        seq: Int64?, event: String?, payload: [UInt8], wireBytes: Int?
+        seq: Int64?, event: String?, payload: [UInt8], wireBytes: Int?, causeHTTPID: Int64? = nil
     ) {
         self.id = id
         self.connectionID = connectionID
@@ -44,5 +48,60 @@ public struct StoredFrame: Sendable, Hashable {
         self.event = event
         self.payload = payload
         self.wireBytes = wireBytes
+        self.causeHTTPID = causeHTTPID
+    }
+
+    /// The row of a frame the server reported (the payload copied out of its buffer).
+    /// - Parameters:
+    ///   - id: the row's `frames.id`.
+    ///   - tNs: its `t_ns`.
+    public init(_ record: FrameRecord, id: Int64, tNs: Int64) {
+        self.init(
+            id: id, connectionID: record.connectionID, sessionID: record.sessionID, tNs: tNs, direction: record.direction,
+            op: record.op, seq: record.seq, event: record.event, payload: Array(record.payload.readableBytesView),
+            wireBytes: record.wireBytes, causeHTTPID: record.causeHTTPID)
+    }
+}
+
+extension StoredFrame: RecordingRow {
+    static let table = RecordingTable(
+        "frames", lineKind: "frame",
+        [
+            .init("id", .integer), .init("connection_id", .integer), .init("session_id", .text), .init("t_ns", .integer),
+            .init("direction", .text), .init("op", .integer), .init("seq", .integer), .init("event", .text),
+            .init("payload", .payload), .init("wire_bytes", .integer), .init("cause_http_id", .integer, addition: true),
+        ])
+
+    init<Source: RowSource>(from row: inout Source) throws(RowError) {
+        let id = try row.requiredInteger()
+        let connectionID = try row.integer()
+        let sessionID = try row.text()
+        let tNs = try row.requiredInteger()
+        let directionText = try row.requiredText()
+        guard let direction = FrameDirection(rawValue: directionText) else {
+            throw RowError("direction must be \"in\" or \"out\", not \"\(directionText)\"")
+        }
+        let op = try row.int()
+        let seq = try row.integer()
+        let event = try row.text()
+        let payload = try row.bytes()
+        if payload == nil { try row.requireValue() }
+        self.init(
+            id: id, connectionID: connectionID, sessionID: sessionID, tNs: tNs, direction: direction, op: op, seq: seq,
+            event: event, payload: payload ?? [], wireBytes: try row.int(), causeHTTPID: try row.integer())
+    }
+
+    func write<Sink: RowSink>(to row: inout Sink) {
+        row.integer(id)
+        row.integer(connectionID)
+        row.text(sessionID)
+        row.integer(tNs)
+        row.text(direction.rawValue)
+        row.int(op)
+        row.integer(seq)
+        row.text(event)
+        row.bytes(payload)
+        row.int(wireBytes)
+        row.integer(causeHTTPID)
     }
 }

@@ -17,3 +17,20 @@ public struct StoredSession: Sendable, Hashable {
         self.createdNs = createdNs
     }
 }
+
+extension StoredSession: RecordingRow {
+    static let table = RecordingTable(
+        "sessions", lineKind: "session",
+        [.init("id", .text), .init("name", .text), .init("token_sha256", .text), .init("created_ns", .integer)])
+
+    init<Source: RowSource>(from row: inout Source) throws(RowError) {
+        self.init(id: try row.requiredText(), name: try row.text(), tokenSHA256: try row.text(), createdNs: try row.integer())
+    }
+
+    func write<Sink: RowSink>(to row: inout Sink) {
+        row.text(id)
+        row.text(name)
+        row.text(tokenSHA256)
+        row.integer(createdNs)
+    }
+}

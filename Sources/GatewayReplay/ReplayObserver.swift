@@ -54,10 +54,7 @@ final class ReplayObserver: RecordingSink, Sendable {
             for event in events where isObserved(event) {
                 switch event {
                 case .frame(let frame):
-                    state.frames.append(StoredFrame(
-                        id: Int64(state.frames.count + 1), connectionID: frame.connectionID, sessionID: frame.sessionID,
-                        tNs: offset(frame.t), direction: frame.direction, op: frame.op, seq: frame.seq, event: frame.event,
-                        payload: Array(frame.payload.readableBytesView), wireBytes: frame.wireBytes))
+                    state.frames.append(StoredFrame(frame, id: Int64(state.frames.count + 1), tNs: offset(frame.t)))
                 case .connectionOpened(let opened):
                     state.connections[opened.connectionID] = StoredConnection(
                         id: opened.connectionID, sessionID: nil, gatewaySessionID: nil, shardID: nil, shardCount: nil,
@@ -74,9 +71,7 @@ final class ReplayObserver: RecordingSink, Sendable {
                     state.connections[closed.connectionID]?.closeReason = closed.reason
                     state.connections[closed.connectionID]?.closedBy = closed.closedBy.rawValue
                 case .http(let call):
-                    state.http.append(StoredHTTPCall(
-                        id: Int64(state.http.count + 1), sessionID: call.sessionID, tNs: offset(call.t), method: call.method,
-                        path: call.path, status: call.status, request: call.request, response: call.response))
+                    state.http.append(StoredHTTPCall(call, id: Int64(state.http.count + 1), tNs: offset(call.t)))
                 case .session, .control:
                     break
                 }

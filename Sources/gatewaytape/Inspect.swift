@@ -18,8 +18,9 @@ struct Inspect: ParsableCommand {
             frame, with connection opens and closes, control actions (faults) and REST calls \
             interleaved by time.
 
-            --format jsonl prints one JSON object per line instead (a session, or a timeline entry \
-            with its payload embedded as parsed JSON), for review tools and scripts.
+            --format jsonl prints one JSON object per line instead (a session, or a timeline entry: \
+            frames, control actions and REST calls with every column of their table, JSON text such \
+            as the payload embedded as parsed JSON), for review tools and scripts.
 
             Works on files written by `gatewaytape serve|replay|proxy --record`, by `gatewaytape \
             import`, or by any program that follows the recording format (SQLite, see SPEC §7), \
@@ -173,53 +174,45 @@ struct Inspect: ParsableCommand {
         for line in Self.table(rows, rightAligned: [0, 1, 3, 4, 6]) { try output.writeLine(line) }
     }
 
+    /// One line per timeline entry. Frames, control actions and REST calls carry every column of
+    /// their table (JSON text embedded as JSON); every line starts with `kind` and `offset_ms`.
     private func printTimelineJSONL(_ timeline: SessionTimeline, to output: inout StandardOutput) throws {
         for entry in timeline.entries {
-            var line = JSONLine()
-            line.add("offset_ms", timeline.offsetMilliseconds(entry.tNs), decimals: 3)
-            line.add("t_ns", entry.tNs)
+            let offset = timeline.offsetMilliseconds(entry.tNs)
+            func common(_ line: inout JSONLine) { line.add("offset_ms", offset, decimals: 3) }
             switch entry.kind {
             case .frame(let frame):
-                line.add("kind", "frame")
-                line.add("id", frame.id)
-                line.add("connection_id", frame.connectionID)
-                line.add("direction", frame.direction.rawValue)
-                line.add("op", frame.op)
-                line.add("seq", frame.seq)
-                line.add("event", frame.event ?? frame.op.map { GatewayOpcode(rawValue: $0).name })
-                line.add("size", frame.payload.count)
-                line.add("wire_bytes", frame.wireBytes)
-                line.add("payload", json: frame.payload)
+                try output.write(JSONLine.inspection(of: frame) { line in
+                    common(&line)
+                    line.add("name", Self.eventName(frame))
+                    line.add("size", frame.payload.count)
+                })
+            case .control(let control):
+                try output.write(JSONLine.inspection(of: control, extra: common))
+            case .http(let call):
+                try output.write(JSONLine.inspection(of: call, extra: common))
             case .connectionOpened(let connection):
+                var line = JSONLine()
                 line.add("kind", "open")
+                common(&line)
+                line.add("t_ns", entry.tNs)
                 line.add("connection_id", connection.id)
                 line.add("gateway_session_id", connection.gatewaySessionID)
                 line.add("shard_id", connection.shardID)
                 line.add("shard_count", connection.shardCount)
                 line.add("query", connection.query)
+                try output.write(line.finish())
             case .connectionClosed(let connection):
+                var line = JSONLine()
                 line.add("kind", "close")
+                common(&line)
+                line.add("t_ns", entry.tNs)
                 line.add("connection_id", connection.id)
                 line.add("code", connection.closeCode)
                 line.add("reason", connection.closeReason)
                 line.add("closed_by", connection.closedBy)
-            case .control(let control):
-                line.add("kind", "control")
-                line.add("id", control.id)
-                line.add("session_id", control.sessionID)
-                line.add("action", control.action)
-                line.add("args", json: control.args.map { Array($0.utf8) })
-            case .http(let call):
-                line.add("kind", "http")
-                line.add("id", call.id)
-                line.add("session_id", call.sessionID)
-                line.add("method", call.method)
-                line.add("path", call.path)
-                line.add("status", call.status)
-                line.add("request", json: call.request.map { Array($0.utf8) })
-                line.add("response", json: call.response.map { Array($0.utf8) })
+                try output.write(line.finish())
             }
-            try output.write(line.finish())
         }
     }
 

@@ -1,10 +1,10 @@
 import Foundation
+import GatewayTestClient
 import Testing
 
 /// `gatewaytape diff` as a binary: exit statuses 0 / 1 / 2 and one line on stderr for bad input.
-/// Needs `.build/debug/gatewaytape` (`swift build --product gatewaytape`); skipped without it.
+/// Runs the binary `swift build` put beside the test bundle, and fails when there is none.
 @Suite(.serialized) struct CommandLineTests {
-    static let binary = packageRoot + "/.build/debug/gatewaytape"
 
     struct Run {
         var status: Int32
@@ -14,7 +14,7 @@ import Testing
 
     static func diff(_ arguments: [String]) throws -> Run {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: try gatewaytapeBinary())
         process.arguments = ["diff"] + arguments
         let output = Pipe()
         let errors = Pipe()
@@ -27,16 +27,14 @@ import Testing
         return Run(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
     }
 
-    static var hasBinary: Bool { FileManager.default.isExecutableFile(atPath: binary) }
-
-    @Test(.enabled(if: hasBinary)) func equalExitsZero() throws {
+    @Test func equalExitsZero() throws {
         let run = try Self.diff([recording("baseline", copy: "cli"), recording("baseline-rerun", copy: "cli")])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.hasPrefix("EQUAL"))
         #expect(!run.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
     }
 
-    @Test(.enabled(if: hasBinary)) func differentExitsOne() throws {
+    @Test func differentExitsOne() throws {
         let run = try Self.diff([recording("baseline", copy: "cli"), recording("answers", copy: "cli"), "--format", "json"])
         #expect(run.status == 1)
         #expect(run.stderr.isEmpty)
@@ -45,7 +43,7 @@ import Testing
         #expect(ignored.status == 0, "\(ignored.stdout)")
     }
 
-    @Test(.enabled(if: hasBinary), arguments: [
+    @Test(arguments: [
         ["/nonexistent.sqlite", "B"],
         ["A", "B", "--session", "no-such-session"],
         ["A", "B", "--ignore", "d/presence"],

@@ -147,4 +147,35 @@ import Testing
         #expect(field.pointer == "/d/activities/1")
         #expect(field.a == Optional<JSONValue>.none && field.b?["name"] == "b")
     }
+
+    /// SPEC §7: REST paths compare without the `/api` or `/api/vN` prefix and percent-decoded, so a
+    /// file from another writer (another API version, an encoded emoji) compares equal.
+    @Test(arguments: [
+        ("/api/v10/channels/1/messages/2/reactions/\u{1F44D}/@me", "/api/channels/1/messages/2/reactions/%F0%9F%91%8D/@me"),
+        ("/api/v9/gateway/bot", "/api/v10/gateway/bot"),
+        ("/api/v10/channels/1/messages?limit=5", "/channels/1/messages?limit=5"),
+    ])
+    func restPathsCompareAsSpecified(_ a: String, _ b: String) {
+        func side(_ path: String) -> BotBehaviour {
+            let call = StoredHTTPCall(
+                id: 1, sessionID: "s", tNs: 0, method: "PUT", path: path, status: 204, request: nil, response: nil)
+            return BotBehaviour(frames: [], http: [call], label: path)
+        }
+        let report = BehaviourComparison.compare(side(a), side(b))
+        #expect(report.isEqual, "\(report.render(format: .text(color: false)))")
+        #expect(!BehaviourComparison.compare(side(a), side("/api/v10/channels/1/typing")).isEqual)
+    }
+
+    @Test func comparablePath() {
+        func path(_ text: String) -> String {
+            StoredHTTPCall(id: 1, sessionID: nil, tNs: 0, method: "GET", path: text, status: nil, request: nil, response: nil)
+                .comparablePath
+        }
+        #expect(path("/api/v10/users/@me") == "/users/@me")
+        #expect(path("/api/users/@me") == "/users/@me")
+        #expect(path("/api/v10") == "/")
+        #expect(path("/api/version/x") == "/version/x")
+        #expect(path("/api/v10/a%2Fb?q=%20") == "/a/b?q=%20")
+        #expect(path("/healthz") == "/healthz")
+    }
 }

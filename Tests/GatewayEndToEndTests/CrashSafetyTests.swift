@@ -5,16 +5,6 @@ import GatewayTestClient
 import Synchronization
 import Testing
 
-/// The `gatewaytape` binary this package built (`swift build` puts it beside the test bundle).
-func gatewaytapeBinary() throws -> String {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let path = root.appendingPathComponent(".build/debug/gatewaytape").path
-    guard FileManager.default.isExecutableFile(atPath: path) else {
-        throw TestClientError.unexpected("build the binary first: swift build --product gatewaytape")
-    }
-    return path
-}
-
 /// `serve --record` as a real process: SIGKILL while it records at full rate loses at most the last
 /// 100 ms, and the file stays a valid recording.
 @Suite(.serialized, .timeLimit(.minutes(2)))

@@ -41,7 +41,7 @@ struct ExportImportTests {
             "http": "session_id = 's1' OR session_id IS NULL",
         ]
         for (table, filter) in filters {
-            let columns = RecordingSchema.columns[table]!
+            let columns = columnNames(table)
             let values = columns.map { "typeof(\($0)) || ':' || hex(\($0))" }.joined(separator: " || '|' || ")
             rows[table] = try sqlite3(path, "SELECT \(values) FROM \(table) WHERE \(filter) ORDER BY id;")
         }
@@ -68,7 +68,7 @@ struct ExportImportTests {
 
             let before = try rowsOfS1(original)
             let after = try dumpRows(copy)
-            for table in RecordingSchema.columns.keys.sorted() {
+            for table in RecordingSchema.tables.map(\.name) {
                 #expect(before[table] == after[table], "table \(table) differs")
             }
             #expect(try sqlite3(copy, "PRAGMA user_version;") == "1\n")
@@ -103,7 +103,9 @@ struct ExportImportTests {
             ])
             #expect(lines[1] == #"{"kind":"session","id":"s1","name":"bot \"one\"","token_sha256":"ab12","created_ns":1000000}"#)
             #expect(lines[2] == #"{"kind":"connection","id":7,"session_id":"s1","gateway_session_id":"gw-1","shard_id":0,"shard_count":2,"opened_ns":3000000,"closed_ns":21000000,"close_code":4000,"close_reason":"bye","closed_by":"server","query":"v=10&encoding=json"}"#)
-            #expect(lines[4] == #"{"kind":"frame","id":1,"connection_id":7,"session_id":null,"t_ns":4000000,"direction":"out","op":10,"seq":null,"event":null,"wire_bytes":30,"payload":"{\"t\":null,\"s\":null,\"op\":10,\"d\":{\"heartbeat_interval\":41250}}"}"#)
+            #expect(lines[4] == #"{"kind":"frame","id":1,"connection_id":7,"session_id":null,"t_ns":4000000,"direction":"out","op":10,"seq":null,"event":null,"wire_bytes":30,"cause_http_id":null,"payload":"{\"t\":null,\"s\":null,\"op\":10,\"d\":{\"heartbeat_interval\":41250}}"}"#)
+            #expect(lines[6].contains(#""wire_bytes":"#) && lines[6].contains(#","cause_http_id":41,"payload":"#))
+            #expect(lines.last == #"{"kind":"http","id":41,"session_id":"s1","t_ns":2000000,"method":"GET","path":"/api/v10/gateway/bot","status":200,"request":"{\"headers\":{\"authorization\":\"redacted:0123456789ab\"}}","response":"{\"url\":\"ws://127.0.0.1:8765\"}","route":"GET /gateway/bot","response_headers":"{\"content-type\":\"application/json\"}"}"#)
             // Each payload decodes from its JSON string to the exact bytes.
             for (index, payload) in nastyPayloads.enumerated() {
                 let object = try #require(try JSONSerialization.jsonObject(with: Data(lines[4 + index].utf8)) as? [String: Any])

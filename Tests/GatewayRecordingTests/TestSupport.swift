@@ -44,14 +44,27 @@ struct SQLite3Failure: Error, CustomStringConvertible {
 }
 
 /// Every row of SPEC §7's tables, each value as `typeof:hex`, so two files can be compared byte for byte.
+/// A table the file lacks dumps as empty.
 func dumpRows(_ path: String, frameSession: String? = nil) throws -> [String: String] {
     var result: [String: String] = [:]
-    for (table, columns) in RecordingSchema.columns {
-        let values = columns.map { "typeof(\($0)) || ':' || hex(\($0))" }.joined(separator: " || '|' || ")
+    for table in RecordingSchema.tables.map(\.name) {
+        // A column the file lacks (an addition, in an older file) dumps as NULL, as readers read it.
+        let present = Set(try sqlite3(path, "SELECT name FROM pragma_table_info('\(table)');").split(separator: "\n").map(String.init))
+        guard !present.isEmpty else {
+            result[table] = ""
+            continue
+        }
+        let values = columnNames(table).map { present.contains($0) ? "typeof(\($0)) || ':' || hex(\($0))" : "'null:'" }
+            .joined(separator: " || '|' || ")
         let order = table == "meta" ? "key" : "id"
         result[table] = try sqlite3(path, "SELECT \(values) FROM \(table) ORDER BY \(order);")
     }
     return result
+}
+
+/// The columns of a recording table, in SPEC §7 order.
+func columnNames(_ table: String) -> [String] {
+    RecordingSchema.tables.first { $0.name == table }!.columns.map(\.name)
 }
 
 /// Bytes of a string.
@@ -74,16 +87,17 @@ func recordSampleSession(_ recorder: Recorder, start: UInt64, sessionID: String 
     let t = { (ms: UInt64) in start + ms * 1_000_000 }
     recorder.record(.session(SessionRecord(id: sessionID, name: "bot \"one\"", tokenSHA256: "ab12", t: t(1))))
     recorder.record(.http(HTTPRecord(
-        sessionID: sessionID, method: "GET", path: "/api/v10/gateway/bot", status: 200,
+        id: 41, sessionID: sessionID, method: "GET", path: "/api/v10/gateway/bot", status: 200,
         request: #"{"headers":{"authorization":"redacted:0123456789ab"}}"#, response: #"{"url":"ws://127.0.0.1:8765"}"#,
-        t: t(2))))
+        t: t(2), route: "GET /gateway/bot", responseHeaders: #"{"content-type":"application/json"}"#)))
     recorder.record(.connectionOpened(ConnectionOpenedRecord(connectionID: 7, query: "v=10&encoding=json", t: t(3))))
     for (index, payload) in nastyPayloads.enumerated() {
         let op = index == 0 ? 10 : (index < 3 ? 0 : 1)
         recorder.record(.frame(FrameRecord(
             connectionID: 7, sessionID: index < 2 ? nil : sessionID, t: t(4 + UInt64(index)),
             direction: index % 2 == 0 ? .outbound : .inbound, op: op, seq: op == 0 ? Int64(index) : nil,
-            event: op == 0 ? "MESSAGE_CREATE" : nil, payload: payload, wireBytes: payload.count / 2)))
+            event: op == 0 ? "MESSAGE_CREATE" : nil, payload: payload, wireBytes: payload.count / 2,
+            causeHTTPID: index == 2 ? 41 : nil)))
         if index == 1 {
             recorder.record(.connectionIdentified(ConnectionIdentifiedRecord(
                 connectionID: 7, sessionID: sessionID, gatewaySessionID: "gw-1", shardID: 0, shardCount: 2)))
@@ -121,6 +135,20 @@ struct DiskStall {
     func end() throws {
         try connection.execute("COMMIT")
         connection.close()
+    }
+}
+
+/// Polls `condition` every 5 ms until it holds; records an issue after `timeout`.
+func waitUntil(
+    timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation, _ condition: () throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("condition not met within \(timeout)", sourceLocation: sourceLocation)
+            return
+        }
+        try await Task.sleep(for: .milliseconds(5))
     }
 }
 

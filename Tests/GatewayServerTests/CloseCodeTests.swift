@@ -1,15 +1,16 @@
 import GatewayModel
 import GatewayServer
 import GatewayTestClient
+import NIOCore
+import NIOWebSocket
 import Testing
 
 /// SPEC §3: each error close code with the input that provokes it.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(1)), .stopsServers)
 struct CloseCodeTests {
     /// Connects, reads HELLO, sends `payload` (text), and returns how the connection ended.
     private func ending(after payloads: [String], query: String = "v=10&encoding=json", configuration: GatewayServerConfiguration = .init()) async throws -> GatewayTestClient.Ending {
         let server = try await TestServer.start(configuration)
-        defer { Task { await server.stop() } }
         let client = try await server.connect(query: query)
         _ = try await client.next()
         for payload in payloads { try await client.send(payload) }
@@ -33,9 +34,52 @@ struct CloseCodeTests {
         #expect(code == 4002)
     }
 
+    /// An IDENTIFY-shaped payload of `size` bytes with a token (what a recording must never get).
+    private static func oversized(_ size: Int) -> ByteBuffer {
+        let prefix = #"{"op":2,"d":{"token":"oversized-secret","pad":""#
+        return ByteBuffer(string: prefix + String(repeating: "x", count: size - prefix.utf8.count - 3) + #""}}"#)
+    }
+
+    /// Sends `frames` after HELLO on a recorded server; returns how the connection ended and the
+    /// inbound frames the server recorded.
+    private func endingRecorded(_ frames: [WebSocketFrame]) async throws -> (GatewayTestClient.Ending, [FrameRecord]) {
+        let sink = MemorySink()
+        let server = try await TestServer.start(.init(recordingSink: sink))
+        let client = try await server.connect()
+        _ = try await client.next()
+        for frame in frames { try? await client.send(frame: frame) }
+        let ending = try await client.ending()
+        let inbound = sink.events.compactMap { event -> FrameRecord? in
+            guard case .frame(let frame) = event, frame.direction == .inbound else { return nil }
+            return frame
+        }
+        return (ending, inbound)
+    }
+
+    /// A frame over 4096 bytes (just over, or the 1 MiB the WebSocket layer used to accept) closes
+    /// with 4002 before it is copied, parsed or recorded: the recording holds no inbound frame.
+    @Test(arguments: [4_097, 64 << 10, 1 << 20])
+    func oversizedFrameClosesBeforeItIsRecorded(size: Int) async throws {
+        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: Self.oversized(size))
+        let (ending, inbound) = try await endingRecorded([frame])
+        #expect(ending == .closed(code: 4002, reason: "Decode error: payload over 4096 bytes."))
+        #expect(inbound.isEmpty, "recorded: \(inbound.map(\.payload.readableBytes))")
+    }
+
+    /// Fragments are refused as soon as they add up to more than 4096 bytes.
+    @Test func oversizedFragmentedMessageClosesBeforeItIsRecorded() async throws {
+        var payload = Self.oversized(6_000)
+        let first = payload.readSlice(length: 3_000)!
+        let (ending, inbound) = try await endingRecorded([
+            WebSocketFrame(fin: false, opcode: .text, maskKey: .random(), data: first),
+            WebSocketFrame(fin: true, opcode: .continuation, maskKey: .random(), data: payload),
+        ])
+        #expect(ending == .closed(code: 4002, reason: "Decode error: payload over 4096 bytes."))
+        #expect(inbound.isEmpty)
+    }
+
     @Test func payloadOfExactly4096BytesIsAccepted() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let client = try await server.connect()
         _ = try await client.next()
         let prefix = #"{"op":1,"d":null,"pad":""#
@@ -64,7 +108,6 @@ struct CloseCodeTests {
 
     @Test func noRateLimitAllowsMoreCommands() async throws {
         let server = try await TestServer.start(.init(rateLimit: false))
-        defer { Task { await server.stop() } }
         let client = try await server.connect()
         _ = try await client.next()
         for _ in 0..<150 { try await client.send(#"{"op":1,"d":null}"#) }
@@ -80,7 +123,6 @@ struct CloseCodeTests {
     @Test(arguments: ["v=8", "v=11&encoding=json", "v=abc"])
     func unsupportedVersionCloses4012(query: String) async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let client = try await server.connect(query: query)
         #expect(try await client.ending() == .closed(code: 4012, reason: "Invalid API version."))
     }
@@ -97,7 +139,6 @@ struct CloseCodeTests {
         let content = #"{"op":2,"d":{"token":"t","intents":32769,"properties":{}}}"#
         #expect(try await ending(after: [content], configuration: .init(fixture: fixture)) == .closed(code: 4014, reason: "Disallowed intent(s)."))
         let server = try await TestServer.start(.init(fixture: fixture))
-        defer { Task { await server.stop() } }
         let client = try await server.connect()
         _ = try await client.next()
         try await client.send(members)
@@ -106,7 +147,6 @@ struct CloseCodeTests {
 
     @Test func binaryClientFramesAreAccepted() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let client = try await server.connect()
         _ = try await client.next()
         try await client.send(identify, binary: true)
@@ -115,7 +155,6 @@ struct CloseCodeTests {
 
     @Test func allDocumentedIntentsAreAccepted() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let (_, ready) = try await server.identify(intents: allIntents)
         #expect(ready["t"] == "READY")
     }

@@ -7,7 +7,7 @@ import NIOWebSocket
 import Testing
 
 /// SPEC §3: transport compression, intent filtering, content stripping, shard routing, op 8 and op 4.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(1)), .stopsServers)
 struct DispatchRoutingTests {
     static let guildA = "1099511627776000000"  // shard 0 of 2
     static let guildB = "1099511627780194304"  // shard 1 of 2
@@ -27,7 +27,6 @@ struct DispatchRoutingTests {
     @Test(arguments: ["zlib-stream", "zstd-stream"])
     func transportCompressionSendsBinaryFramesTheClientDecodes(compress: String) async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let (client, ready) = try await server.identify(query: "v=10&encoding=json&compress=\(compress)")
         #expect(ready["d"]?["session_id"] != nil)
         _ = try await client.nextDispatch("GUILD_CREATE")
@@ -40,7 +39,6 @@ struct DispatchRoutingTests {
 
     @Test func plainConnectionsGetTextFrames() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let (client, _) = try await server.identify()
         _ = try await client.nextDispatch("GUILD_CREATE")
         #expect(client.frameOpcodes.withLockedValue { $0 }.allSatisfy { $0 == .text })
@@ -48,7 +46,6 @@ struct DispatchRoutingTests {
 
     @Test func messagesNeedTheGuildMessagesIntent() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let session = try server.server.createSession()
         let (client, _) = try await server.identify(token: session.token, intents: 1)  // GUILDS only
         #expect(server.server.dispatchToSession(session.id, event: "MESSAGE_CREATE", data: Self.message()) == 0)
@@ -62,7 +59,6 @@ struct DispatchRoutingTests {
 
     @Test func contentIsStrippedWithoutMessageContentUnlessMentionedOrDM() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let session = try server.server.createSession()
         let intents = Int64(GatewayIntents([.guilds, .guildMessages, .directMessages]).rawValue)
         let (client, _) = try await server.identify(token: session.token, intents: intents)
@@ -79,7 +75,6 @@ struct DispatchRoutingTests {
 
     @Test func withMessageContentNothingIsStripped() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let session = try server.server.createSession()
         let (client, _) = try await server.identify(token: session.token)
         server.server.dispatchToSession(session.id, event: "MESSAGE_CREATE", data: Self.message(content: "visible"))
@@ -88,7 +83,6 @@ struct DispatchRoutingTests {
 
     @Test func twoShardsGetTheirOwnGuildsAndEvents() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let session = try server.server.createSession()
         let (shard0, ready0) = try await server.identify(token: session.token, shard: [0, 2])
         let (shard1, ready1) = try await server.identify(token: session.token, shard: [1, 2])
@@ -112,7 +106,6 @@ struct DispatchRoutingTests {
 
     @Test func requestGuildMembersAnswersChunksWithTheNonce() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let (client, _) = try await server.identify()
         try await client.send(op: 8, ["guild_id": .int(1_099_511_627_776_000_000), "query": "", "limit": 0, "nonce": "abc123"])
         let chunk = try await client.nextDispatch("GUILD_MEMBERS_CHUNK")["d"]
@@ -132,7 +125,6 @@ struct DispatchRoutingTests {
 
     @Test func voiceStateUpdateAnswersStateAndServerOnJoin() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let (client, _) = try await server.identify()
         try await client.send(op: 3, ["since": nil, "activities": [], "status": "idle", "afk": false])
         try await client.send(op: 4, ["guild_id": .string(Self.guildA), "channel_id": "1100000000000000103", "self_mute": false, "self_deaf": true])
@@ -146,7 +138,6 @@ struct DispatchRoutingTests {
 
     @Test func withoutPresencesGuildCreateHoldsOnlyTheBot() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let intents = Int64(GatewayIntents([.guilds, .guildMembers]).rawValue)
         let (client, _) = try await server.identify(intents: intents)
         let guild = try await client.nextDispatch("GUILD_CREATE")["d"]

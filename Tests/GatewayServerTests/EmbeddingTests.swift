@@ -8,7 +8,7 @@ import NIOWebSocket
 import Testing
 
 /// SPEC §6: a host application's own NIO server hands upgraded connections to the gateway.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(1)), .stopsServers)
 struct EmbeddingTests {
     @Test func aHostServersUpgradedConnectionSpeaksTheGateway() async throws {
         let gateway = GatewayServer(configuration: .init(heartbeatInterval: 5_000))

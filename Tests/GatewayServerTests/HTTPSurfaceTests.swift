@@ -9,7 +9,7 @@ import FoundationNetworking
 #endif
 
 /// SPEC §4 and §5 over real HTTP: the REST subset and every control API call.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(1)), .stopsServers)
 struct HTTPSurfaceTests {
     struct Reply {
         let status: Int
@@ -30,7 +30,6 @@ struct HTTPSurfaceTests {
     @Test(arguments: ["/api/v10", "/api/v9", "/api"])
     func restSubsetAnswersWithDiscordShapes(prefix: String) async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let bot = ["Authorization": "Bot any-token"]
         let gateway = try await Self.call(server.port, "GET", prefix + "/gateway")
         #expect(gateway.status == 200 && gateway.contentType == "application/json")
@@ -56,7 +55,6 @@ struct HTTPSurfaceTests {
 
     @Test func strictTokensNeedABotAuthorization() async throws {
         let server = try await TestServer.start(.init(strictTokens: true))
-        defer { Task { await server.stop() } }
         #expect(try await Self.call(server.port, "GET", "/api/v10/users/@me").status == 401)
         #expect(try await Self.call(server.port, "GET", "/api/v10/users/@me", headers: ["Authorization": "Bot nope"]).status == 401)
         let session = try server.server.createSession()
@@ -66,7 +64,6 @@ struct HTTPSurfaceTests {
 
     @Test func controlAPISessionLifecycle() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let port = server.port
         #expect(try await Self.call(port, "GET", "/healthz").status == 200)
         let created = try await Self.call(port, "POST", "/api/control/sessions", ["name": "bot-a"])
@@ -111,7 +108,6 @@ struct HTTPSurfaceTests {
 
     @Test func dropAndHeartbeatIntervalOverHTTP() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let port = server.port
         let created = try await Self.call(port, "POST", "/api/control/sessions", ["token": "given.token.x"])
         let id = try #require(created.json?["id"]?.stringValue)
@@ -127,7 +123,6 @@ struct HTTPSurfaceTests {
 
     @Test func badInputGets4xxNamingTheField() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let port = server.port
         let id = try #require(try await Self.call(port, "POST", "/api/control/sessions").json?["id"]?.stringValue)
         let cases: [(String, String, JSONValue?, Int, String)] = [
@@ -158,7 +153,6 @@ struct HTTPSurfaceTests {
 
     @Test func controlTokenIsRequiredWhenSet() async throws {
         let server = try await TestServer.start(.init(controlToken: "s3cret"))
-        defer { Task { await server.stop() } }
         let denied = try await Self.call(server.port, "GET", "/api/control/sessions")
         #expect(denied.status == 401 && denied.json?["error"]?.stringValue?.contains("Authorization") == true)
         #expect(try await Self.call(server.port, "GET", "/api/control/sessions", headers: ["Authorization": "Bearer s3cret"]).status == 200)
@@ -166,7 +160,6 @@ struct HTTPSurfaceTests {
 
     @Test func sessionCreatedWithItsOwnFixture() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let fixture: JSONValue = ["user": ["id": "42", "username": "otherbot"], "guilds": [["id": "1099511627776000000", "name": "Custom"]]]
         let created = try await Self.call(server.port, "POST", "/api/control/sessions", ["fixture": fixture])
         let token = try #require(created.json?["token"]?.stringValue)
@@ -184,11 +177,10 @@ final class MemorySink: RecordingSink, @unchecked Sendable {
     var events: [RecordEvent] { lock.lock(); defer { lock.unlock() }; return stored }
 }
 
-@Suite struct RESTRecordingTests {
+@Suite(.stopsServers) struct RESTRecordingTests {
     @Test func unknownRoutesAreRecordedWithTheirBodyAndRedactedAuthorization() async throws {
         let sink = MemorySink()
         let server = try await TestServer.start(.init(recordingSink: sink))
-        defer { Task { await server.stop() } }
         let reply = try await HTTPSurfaceTests.call(server.port, "POST", "/api/v10/channels/5/messages", ["content": "pong"], headers: ["Authorization": "Bot secret-token"])
         #expect(reply.status == 404)
         let calls = sink.events.compactMap { event -> HTTPRecord? in if case .http(let call) = event { call } else { nil } }

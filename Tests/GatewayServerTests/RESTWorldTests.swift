@@ -10,7 +10,7 @@ import FoundationNetworking
 
 /// SPEC §4 over real HTTP against a live server: the bot's actions change the world, come back over
 /// the gateway, are logged for the control API, and faults replace answers.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(1)), .stopsServers)
 struct RESTWorldTests {
     static let general = "1100000000000000101"
     static let guildTwoGeneral = "1100000000000000301"
@@ -42,7 +42,6 @@ struct RESTWorldTests {
 
     @Test func aMessageTheBotSendsComesBackAsMessageCreateAndIsLogged() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let (client, _) = try await server.identify(token: "bot-token")
         let sent = try await Self.call(server.port, "POST", "/api/v10/channels/\(Self.general)/messages", ["content": "pong", "nonce": "n1"])
         #expect(sent.status == 200)
@@ -72,7 +71,6 @@ struct RESTWorldTests {
 
     @Test func errorsHaveDiscordsCodesAndNestedErrors() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let empty = try await Self.call(server.port, "POST", "/api/v10/channels/\(Self.general)/messages", ["content": ""])
         #expect(empty.status == 400 && empty.json?["code"] == 50006)
         let long = try await Self.call(server.port, "POST", "/api/v10/channels/\(Self.general)/messages", ["content": .string(String(repeating: "a", count: 2_001))])
@@ -88,7 +86,6 @@ struct RESTWorldTests {
 
     @Test func multipartWithAFile() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let boundary = "gatewaytape-test-boundary"
         var body = Data()
         func part(_ headers: String, _ content: String) {
@@ -111,7 +108,6 @@ struct RESTWorldTests {
 
     @Test func eventsFollowIntentsAndShards() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let guildMessages: Int64 = 1 << 9
         let (shard0, _) = try await server.identify(token: "bot-token", intents: allIntents, shard: [0, 2])
         let (shard1, _) = try await server.identify(token: "bot-token", intents: allIntents, shard: [1, 2])
@@ -134,7 +130,6 @@ struct RESTWorldTests {
 
     @Test func interactionsThroughTheControlAPI() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let created = try await Self.control(server.port, "POST", "/sessions", ["name": "bot"])
         let session = try #require(created.json?["id"]?.stringValue)
         let token = try #require(created.json?["token"]?.stringValue)
@@ -165,7 +160,6 @@ struct RESTWorldTests {
 
     @Test func restFaultsReplaceAnswers() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         _ = try await Self.call(server.port, "GET", "/api/v10/users/@me")
         let session = try #require(server.server.sessions().first?.id)
         let armed = try await Self.control(server.port, "POST", "/sessions/\(session)/rest-faults",
@@ -193,7 +187,6 @@ struct RESTWorldTests {
 
     @Test func actionsWaitForTheBotsCall() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         _ = try await Self.call(server.port, "GET", "/api/v10/users/@me")
         let session = try #require(server.server.sessions().first?.id)
         let start = ContinuousClock.now
@@ -209,7 +202,6 @@ struct RESTWorldTests {
 
     @Test func aKeepAliveRESTConnectionCanBeUpgradedToTheGateway() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let socket = try RawSocket(port: server.port)
         try socket.send("GET /api/v10/gateway HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\n\r\n")
         let first = try socket.readHTTPResponse()

@@ -4,11 +4,10 @@ import GatewayTestClient
 import Testing
 
 /// SPEC §6: each Swift API operation against live connections.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(1)), .stopsServers)
 struct SwiftAPITests {
     @Test func connectionCountFollowsOpenConnections() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         #expect(server.server.connectionCount == 0)
         let a = try await server.connect()
         _ = try await a.next()
@@ -22,7 +21,6 @@ struct SwiftAPITests {
 
     @Test func disconnectSessionClosesWithTheCodeAndKeepsItResumable() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let session = try server.server.createSession()
         let (client, ready) = try await server.identify(token: session.token)
         #expect(server.server.disconnectSession(session.id, closeCode: 4000, reason: "test") == 1)
@@ -35,7 +33,6 @@ struct SwiftAPITests {
 
     @Test func disconnectWithAFatalCodeEndsTheSession() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let session = try server.server.createSession()
         let (client, ready) = try await server.identify(token: session.token)
         #expect(server.server.disconnectSession(session.id, closeCode: 4004) == 1)
@@ -48,7 +45,6 @@ struct SwiftAPITests {
 
     @Test func invalidateSessionRefusesTheNextResume() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let session = try server.server.createSession()
         let (client, ready) = try await server.identify(token: session.token)
         #expect(server.server.invalidateSession(session.id))
@@ -69,7 +65,6 @@ struct SwiftAPITests {
 
     @Test func reconnectInvalidSessionAndHeartbeatRequestSendTheirOpcodes() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let session = try server.server.createSession()
         let (client, _) = try await server.identify(token: session.token, intents: 0)
         #expect(server.server.sendReconnect(session.id) == 1)
@@ -83,7 +78,6 @@ struct SwiftAPITests {
 
     @Test func dropCutsTCPWithNoCloseFrame() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let session = try server.server.createSession()
         let (client, _) = try await server.identify(token: session.token, intents: 0)
         #expect(server.server.dropConnections(session.id) == 1)
@@ -92,7 +86,6 @@ struct SwiftAPITests {
 
     @Test func heartbeatIntervalAppliesToNewConnections() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         #expect(server.server.heartbeatInterval == 41_250)
         server.server.heartbeatInterval = 5_000
         #expect(server.server.heartbeatInterval == 5_000)
@@ -102,7 +95,6 @@ struct SwiftAPITests {
 
     @Test func sessionsCanBeCreatedListedAndDeleted() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let created = try server.server.createSession(name: "mine", token: "Bot.token.given")
         #expect(throws: GatewayServerError.tokenInUse) { try server.server.createSession(token: "Bot.token.given") }
         let made = try server.server.createSession()

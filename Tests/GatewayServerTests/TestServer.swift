@@ -1,21 +1,32 @@
 import GatewayModel
 import GatewayServer
 import GatewayTestClient
+import Synchronization
 import Testing
 
 /// A live server on a free port for one test, with helpers to connect and identify.
-struct TestServer {
+///
+/// A test in a suite with the ``StopsServers`` trait (`@Suite(.stopsServers)`) gets its servers
+/// stopped, and their teardown awaited, when it ends; starting one anywhere else is an error.
+struct TestServer: Sendable {
     let server: GatewayServer
     let port: Int
     private let task: Task<Void, any Error>
 
+    /// The servers the running test started (set by ``StopsServers``).
+    @TaskLocal static var started: StartedServers?
+
     static func start(_ configuration: GatewayServerConfiguration = .init()) async throws -> TestServer {
+        guard let started else {
+            throw TestClientError.unexpected("TestServer.start needs the suite trait .stopsServers (it stops the server)")
+        }
         var configuration = configuration
         configuration.port = 0
         let server = GatewayServer(configuration: configuration)
         let task = Task { try await server.run() }
-        let port = try await server.listeningPort()
-        return TestServer(server: server, port: port, task: task)
+        let testServer = TestServer(server: server, port: try await server.listeningPort(), task: task)
+        started.servers.withLock { $0.append(testServer) }
+        return testServer
     }
 
     func stop() async {
@@ -45,6 +56,43 @@ struct TestServer {
         let ready = try await client.nextDispatch("READY")
         return (client, ready)
     }
+}
+
+/// The servers one test started.
+final class StartedServers: Sendable {
+    let servers = Mutex<[TestServer]>([])
+
+    /// Stops every server and waits until each has shut down.
+    func stopAll() async {
+        for server in servers.withLock({ $0 }) { await server.stop() }
+    }
+}
+
+/// Stops the servers each test of the suite started, and awaits their teardown, when the test ends
+/// (however it ends), before the next test starts.
+struct StopsServers: SuiteTrait, TestTrait, TestScoping {
+    var isRecursive: Bool { true }
+
+    func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        guard testCase != nil else { return try await function() }
+        let started = StartedServers()
+        try await TestServer.$started.withValue(started) {
+            do {
+                try await function()
+            } catch {
+                await started.stopAll()
+                throw error
+            }
+            await started.stopAll()
+        }
+    }
+}
+
+extension Trait where Self == StopsServers {
+    /// Stops, and awaits, the servers each test starts.
+    static var stopsServers: Self { Self() }
 }
 
 /// Every intent bit that is documented.

@@ -13,6 +13,7 @@ import asyncio
 import inspect
 import logging
 import os
+import subprocess
 import sys
 
 import pytest
@@ -33,7 +34,9 @@ def _binary() -> str:
     path = os.environ.get("GATEWAYTAPE_BIN")
     if not path:
         root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-        path = os.path.join(root, ".build", "debug", "gatewaytape")
+        bin_dir = subprocess.run(["swift", "build", "--show-bin-path"], cwd=root, check=True,
+                                 capture_output=True, text=True).stdout.strip()
+        path = os.path.join(bin_dir, "gatewaytape")
     return path
 
 

@@ -3,7 +3,7 @@
 #
 #   Tools/interop/run.sh [pytest args...]
 #
-# GATEWAYTAPE_BIN: the gatewaytape executable (default: .build/debug/gatewaytape under the
+# GATEWAYTAPE_BIN: the gatewaytape executable (default: gatewaytape in `swift build --show-bin-path` of the
 # repository root; built with `swift build --product gatewaytape` when missing).
 # INTEROP_PYTHON: the python3 used to create the venv (default: python3).
 set -euo pipefail
@@ -34,7 +34,7 @@ if [[ ! -x "$venv/bin/python" || "$want_hash" != "$have_hash" ]]; then
 fi
 
 if [[ -z "${GATEWAYTAPE_BIN:-}" ]]; then
-    GATEWAYTAPE_BIN="$root/.build/debug/gatewaytape"
+    GATEWAYTAPE_BIN="$(cd "$root" && swift build --show-bin-path)/gatewaytape"
     if [[ ! -x "$GATEWAYTAPE_BIN" ]]; then
         echo "interop: building gatewaytape" >&2
         (cd "$root" && swift build --product gatewaytape)

@@ -32,14 +32,13 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         self.responder = responder
     }
 
-    /// The largest WebSocket frame a client may send.
-    static let maxFrameSize = 1 << 20
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let state = self.state
         return channel.eventLoop.makeCompletedFuture {
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
-                maxFrameSize: Self.maxFrameSize,
+                // A client frame bigger than a whole payload may be is refused from its header (4002).
+                maxFrameSize: GatewayConnectionHandler.maxPayloadSize,
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
                     let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
@@ -58,7 +57,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let lateUpgrade = LateUpgradeHandler(maxFrameSize: Self.maxFrameSize) { channel, head in
+                        let lateUpgrade = LateUpgradeHandler(maxFrameSize: GatewayConnectionHandler.maxPayloadSize) { channel, head in
                             Self.makeConnectionHandler(state: state, channel: channel, head: head)
                         }
                         try channel.pipeline.syncOperations.addHandler(lateUpgrade)

@@ -13,8 +13,12 @@ import Glibc
 final class GatewayConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
 
-    /// Client payloads over this size close with 4002.
+    /// Client payloads over this size close with 4002 (Discord's limit). The WebSocket decoder refuses
+    /// a bigger frame from its header (``GatewayChildChannel``), and a fragmented message is refused
+    /// as soon as its fragments add up to more, so a client cannot make the server buffer, parse or
+    /// record more than this.
     static let maxPayloadSize = 4_096
+    private static let oversizedReason = "Decode error: payload over \(maxPayloadSize) bytes."
     static let rateLimitCount = 120
     static let rateLimitWindow: UInt64 = 60_000_000_000
 
@@ -99,8 +103,9 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Malformed WebSocket framing (e.g. an oversized or unmasked frame) is a decode error.
-        if !closing, error is NIOWebSocketError {
-            close(code: .decodeError, reason: "Decode error.", endsSession: false)
+        if !closing, let error = error as? NIOWebSocketError {
+            let reason = error == .invalidFrameLength ? Self.oversizedReason : "Decode error."
+            close(code: .decodeError, reason: reason, endsSession: false)
         } else {
             context.close(promise: nil)
         }
@@ -134,12 +139,13 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             }
         case .continuation:
             guard var buffer = fragments else { return close(code: .decodeError, reason: "Decode error.", endsSession: false) }
+            guard buffer.readableBytes + frame.length <= Self.maxPayloadSize else {
+                fragments = nil
+                return close(code: .decodeError, reason: Self.oversizedReason, endsSession: false)
+            }
             var data = frame.unmaskedData
             buffer.writeBuffer(&data)
-            if buffer.readableBytes > Self.maxPayloadSize {
-                fragments = nil
-                receiveMessage(buffer)
-            } else if frame.fin {
+            if frame.fin {
                 fragments = nil
                 receiveMessage(buffer)
             } else {
@@ -173,6 +179,10 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     }
 
     private func receiveMessage(_ message: ByteBuffer) {
+        // Before anything is copied, parsed or recorded.
+        guard message.readableBytes <= Self.maxPayloadSize else {
+            return close(code: .decodeError, reason: Self.oversizedReason, endsSession: false)
+        }
         let bytes = Array(message.readableBytesView)
         let parsed = try? JSONValue(parsing: bytes)
         let op = parsed?["op"]?.int64Value.map { Int($0) }
@@ -182,9 +192,6 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             sink.record(.frame(FrameRecord(
                 connectionID: handle.id, sessionID: botSession?.id, t: MonotonicClock.now(), direction: .inbound,
                 op: op, seq: nil, event: nil, payload: payload, wireBytes: message.readableBytes)))
-        }
-        guard bytes.count <= Self.maxPayloadSize else {
-            return close(code: .decodeError, reason: "Decode error: payload over 4096 bytes.", endsSession: false)
         }
         guard let parsed, case .object = parsed, let op else {
             return close(code: .decodeError, reason: "Decode error.", endsSession: false)
