@@ -181,7 +181,9 @@ struct ControlRoutes {
         }
         control.post("sessions/:id/rest-faults") { request, context in
             try await withSession(context) { id in
-                let fault = try restFault(try await request.jsonObject())
+                let body = try await request.jsonObject()
+                let fault: RESTFault
+                do throws(RESTFault.BodyError) { fault = try RESTFault(body: body) } catch { throw BadRequest(error.message) }
                 let faultID = server.addRESTFault(id, fault) ?? 0
                 return JSONResponse.make(.created, ["id": .int(faultID)])
             }
@@ -195,30 +197,6 @@ struct ControlRoutes {
                 return JSONResponse.make(.ok, ["cleared": true])
             }
         }
-    }
-
-    /// A `rest-faults` body: `{method?, route?, status, count?, retry_after?, global?, body?, delay_ms?}`.
-    private func restFault(_ body: JSONValue) throws -> RESTFault {
-        guard case .int(let status)? = body["status"], (100...599).contains(status) else {
-            throw BadRequest("status: required, an HTTP status from 100 to 599 (e.g. 429)")
-        }
-        var fault = RESTFault(method: try optionalString(body, "method")?.uppercased(), route: try optionalString(body, "route"), status: Int(status))
-        if let count = body["count"], count != .null {
-            guard case .int(let value) = count, value >= 1 else { throw BadRequest("count: must be a positive integer") }
-            fault.count = Int(value)
-        }
-        if let retry = body["retry_after"], retry != .null {
-            let seconds: Double? = switch retry { case .int(let value): Double(value); case .double(let value): value; default: nil }
-            guard let seconds, seconds >= 0 else { throw BadRequest("retry_after: must be a number of seconds, 0 or more") }
-            fault.retryAfter = seconds
-        }
-        fault.global = try optionalBool(body, "global") ?? false
-        if let answer = body["body"], answer != .null { fault.body = answer }
-        if let delay = body["delay_ms"], delay != .null {
-            guard case .int(let value) = delay, value >= 0 else { throw BadRequest("delay_ms: must be a non-negative integer of milliseconds") }
-            fault.delayMs = Int(value)
-        }
-        return fault
     }
 
     /// An integer query parameter (`?wait=500`).

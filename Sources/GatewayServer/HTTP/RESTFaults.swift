@@ -29,6 +29,46 @@ public struct RESTFault: Sendable, Equatable {
         self.retryAfter = retryAfter; self.global = global; self.body = body; self.delayMs = delayMs
     }
 
+    /// A `rest-faults` body that cannot be used; `message` names the field.
+    public struct BodyError: Error, Equatable {
+        public var message: String
+    }
+
+    /// A fault from a `rest-faults` body (control API, scenarios):
+    /// `{method?, route?, status, count?, retry_after?, global?, body?, delay_ms?}`.
+    public init(body: JSONValue) throws(BodyError) {
+        guard case .int(let status)? = body["status"], (100...599).contains(status) else {
+            throw BodyError(message: "status: required, an HTTP status from 100 to 599 (e.g. 429)")
+        }
+        func string(_ field: String) throws(BodyError) -> String? {
+            switch body[field] {
+            case nil, .null?: return nil
+            case .string(let value)?: return value
+            default: throw BodyError(message: "\(field): must be a string")
+            }
+        }
+        self.init(method: try string("method")?.uppercased(), route: try string("route"), status: Int(status))
+        if let count = body["count"], count != .null {
+            guard case .int(let value) = count, value >= 1 else { throw BodyError(message: "count: must be a positive integer") }
+            self.count = Int(value)
+        }
+        if let retry = body["retry_after"], retry != .null {
+            let seconds: Double? = switch retry { case .int(let value): Double(value); case .double(let value): value; default: nil }
+            guard let seconds, seconds >= 0 else { throw BodyError(message: "retry_after: must be a number of seconds, 0 or more") }
+            retryAfter = seconds
+        }
+        switch body["global"] {
+        case nil, .null?: break
+        case .bool(let value)?: global = value
+        default: throw BodyError(message: "global: must be true or false")
+        }
+        if let answer = body["body"], answer != .null { self.body = answer }
+        if let delay = body["delay_ms"], delay != .null {
+            guard case .int(let value) = delay, value >= 0 else { throw BodyError(message: "delay_ms: must be a non-negative integer of milliseconds") }
+            delayMs = Int(value)
+        }
+    }
+
     /// The control API's JSON form.
     public var json: JSONValue {
         [
