@@ -148,6 +148,7 @@ struct RESTWorldTests {
         let answered = try await Self.call(server.port, "POST", "/api/v10/interactions/\(id)/\(interactionToken)/callback?with_response=true",
             ["type": 4, "data": ["content": "pong"]], token: nil)
         #expect(answered.status == 200 && answered.json?["interaction"]?["id"] == .string(id))
+        #expect(answered.headers["x-ratelimit-bucket"] == nil && answered.headers["via"] == "1.1 google")
         let state = try await waited
         #expect(state.json?["state"] == "responded" && state.json?["original_message"]?["content"] == "pong")
         let again = try await Self.call(server.port, "POST", "/api/v10/interactions/\(id)/\(interactionToken)/callback", ["type": 4, "data": ["content": "x"]], token: nil)

@@ -51,7 +51,8 @@ struct RESTRoutes: Sendable {
                 server.dispatchToSession(session.id, event: event.name, payload: DispatchPayload(event.data), guild: event.guildID, asControl: false, cause: id)
             }
         }
-        let headers = answer.headers ?? Self.rateLimitHeaders(route: route?.name ?? path)
+        // Interaction callbacks are not rate limited: Discord sends no bucket for them (hikari warns on one).
+        let headers = answer.headers ?? (route == .interactionCallback ? [.via: "1.1 google"] : Self.rateLimitHeaders(route: route?.name ?? path))
         let response = JSONResponse.make(answer.status, answer.body, headers: headers)
         let action = RESTAction(
             id: id, t: arrived &- state.startedAt, method: method, path: path, route: route?.name, status: answer.status,
