@@ -45,14 +45,16 @@ enum BenchClients {
 
     /// `heartbeats`: opens `connections` identified connections, heartbeats each at HELLO's interval
     /// for `seconds`, and prints ACK round-trip percentiles and missed ACKs as JSON.
-    static func heartbeats(port: Int, token: String, connections: Int, seconds: Int) async throws {
+    /// With `distinctSessions`, connection k identifies with `TOKEN-k` (a session each).
+    static func heartbeats(port: Int, token: String, connections: Int, seconds: Int, distinctSessions: Bool) async throws {
         let stats = HeartbeatStats()
         var channels: [any Channel] = []
         var opened = 0
         while opened < connections {
             let batch = min(100, connections - opened)
             try await withThrowingTaskGroup(of: (any Channel).self) { group in
-                for _ in 0..<batch {
+                for index in opened..<(opened + batch) {
+                    let token = distinctSessions ? "\(token)-\(index)" : token
                     group.addTask {
                         try await GatewayTestClient.connectRaw(port: port, query: "v=10&encoding=json") {
                             HeartbeatHandler(token: token, stats: stats)

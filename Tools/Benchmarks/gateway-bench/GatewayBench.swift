@@ -41,10 +41,13 @@ struct GatewayBench: AsyncParsableCommand {
         @Option var connections = 5_000
         @Option var seconds = 60
         @Option(name: .customLong("heartbeat-interval")) var heartbeatInterval = 1_000
+        @Flag(name: .customLong("distinct-sessions"), help: "A token (so a session) per connection, as many CI jobs sharing one server; default: one session's connections.")
+        var distinctSessions = false
 
         func run() async throws {
-            let result = try await IdleConnectionsBenchmark.run(connections: connections, seconds: seconds, heartbeatInterval: heartbeatInterval)
-            printResult("idle connections", result)
+            let result = try await IdleConnectionsBenchmark.run(
+                connections: connections, seconds: seconds, heartbeatInterval: heartbeatInterval, distinctSessions: distinctSessions)
+            printResult("idle connections" + (distinctSessions ? " (a session each)" : " (one session)"), result)
         }
     }
 
@@ -86,7 +89,10 @@ struct GatewayBench: AsyncParsableCommand {
         @Option var token: String
         @Option var connections: Int
         @Option var seconds: Int
-        func run() async throws { try await BenchClients.heartbeats(port: port, token: token, connections: connections, seconds: seconds) }
+        @Flag(name: .customLong("distinct-sessions")) var distinctSessions = false
+        func run() async throws {
+            try await BenchClients.heartbeats(port: port, token: token, connections: connections, seconds: seconds, distinctSessions: distinctSessions)
+        }
     }
 }
 
