@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "GatewayServer", targets: ["GatewayServer"]),
         .library(name: "GatewayModel", targets: ["GatewayModel"]),
         .library(name: "GatewayRecording", targets: ["GatewayRecording"]),
+        .library(name: "GatewayWorld", targets: ["GatewayWorld"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
@@ -110,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "GatewayServerTests",
             dependencies: [
-                "GatewayServer", "GatewayModel", "GatewayCompression", "GatewayTestClient",
+                "GatewayServer", "GatewayModel", "GatewayCompression", "GatewayTestClient", "GatewayWorld",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -2,6 +2,7 @@ import Foundation
 import GatewayModel
 import GatewayServer
 import GatewayTestClient
+import GatewayWorld
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -199,6 +200,34 @@ struct RESTWorldTests {
         #expect(ContinuousClock.now - start < .seconds(4))
         let none = try await Self.control(server.port, "GET", "/sessions/\(session)/actions?after=99&wait=100")
         #expect(none.json == [])
+    }
+
+    @Test func theSwiftAPIHasTheSameOperations() async throws {
+        let server = try await TestServer.start()
+        let session = try server.server.createSession(name: "swift")
+        let (client, _) = try await server.identify(token: session.token)
+        let created = try server.server.createInteraction(session.id, request: ["data": ["name": "ping"]])
+        #expect(created.delivered == 1)
+        _ = try await client.nextDispatch("INTERACTION_CREATE")
+        #expect(await server.server.interaction(session.id, id: created.id)?["state"] == "pending")
+        #expect(throws: InteractionRequestError.self) { try server.server.createInteraction(session.id, request: ["data": [:]]) }
+
+        let faultID = server.server.addRESTFault(session.id, RESTFault(route: "/channels/*/typing", status: 503, count: 2))
+        #expect(faultID != nil && server.server.restFaults(session.id).first?.status == 503)
+        #expect(try await Self.call(server.port, "POST", "/api/v10/channels/\(Self.general)/typing", token: session.token).status == 503)
+        server.server.clearRESTFaults(session.id)
+        #expect(server.server.restFaults(session.id).isEmpty)
+        #expect(try await Self.call(server.port, "POST", "/api/v10/channels/\(Self.general)/typing", token: session.token).status == 204)
+
+        async let answered = server.server.interaction(session.id, id: created.id, waitMilliseconds: 5_000)
+        _ = try await Self.call(server.port, "POST", "/api/v10/interactions/\(created.id)/\(created.token)/callback", ["type": 5], token: nil)
+        #expect(await answered?["state"] == "deferred")
+        let actions = await server.server.actions(session.id, method: "POST")
+        #expect(actions.map(\.status) == [503, 204, 204])
+        #expect(actions.map(\.route) == ["POST /channels/{channel.id}/typing", "POST /channels/{channel.id}/typing",
+            "POST /interactions/{interaction.id}/{interaction.token}/callback"])
+        #expect(server.server.channelMessages(session.id, channelID: Self.general)?.arrayValue?.first?["flags"] == 128)
+        #expect(server.server.channelMessages(session.id, channelID: "42") == nil)
     }
 
     @Test func aKeepAliveRESTConnectionCanBeUpgradedToTheGateway() async throws {
