@@ -10,7 +10,7 @@ struct GatewayBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway-bench",
         abstract: "Measure gatewaytape's per-dispatch and per-connection costs.",
-        subcommands: [Throughput.self, Idle.self, ReplayTiming.self, Receive.self, Heartbeats.self, ReplayClient.self]
+        subcommands: [Throughput.self, Idle.self, Soak.self, ReplayTiming.self, Receive.self, Heartbeats.self, ReplayClient.self, SoakBots.self]
     )
 
     struct Throughput: AsyncParsableCommand {
@@ -49,6 +49,34 @@ struct GatewayBench: AsyncParsableCommand {
                 connections: connections, seconds: seconds, heartbeatInterval: heartbeatInterval, distinctSessions: distinctSessions)
             printResult("idle connections" + (distinctSessions ? " (a session each)" : " (one session)"), result)
         }
+    }
+
+    struct Soak: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Connections (a session each) for minutes with dispatches, forced resumes and REST calls: RSS growth, fds, missed ACKs.")
+        @Option var connections = 1_000
+        @Option var seconds = 600
+        @Option(name: .customLong("heartbeat-interval")) var heartbeatInterval = 5_000
+        @Option(name: .customLong("dispatches-per-second")) var dispatchesPerSecond = 200
+        @Option(name: .customLong("rest-per-second")) var restPerSecond = 20
+        @Option(name: .customLong("resumes-per-minute")) var resumesPerMinute = 30
+        @Option(name: .customLong("warm-up-seconds"), help: "The warm-up round before the measured one.") var warmUpSeconds = 30
+
+        func run() async throws {
+            let load = SoakBenchmark.Load(
+                connections: connections, dispatchesPerSecond: dispatchesPerSecond, restPerSecond: restPerSecond, resumesPerMinute: resumesPerMinute)
+            let result = try await SoakBenchmark.run(load: load, seconds: seconds, warmUpSeconds: warmUpSeconds, heartbeatInterval: heartbeatInterval)
+            printResult("soak", result)
+        }
+    }
+
+    struct SoakBots: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "soak-client", abstract: "(child process) the bots of `soak`.", shouldDisplay: false)
+        @Option var port: Int
+        @Option var connections: Int
+        @Option var seconds: Int
+        @Option(name: .customLong("rest-per-second")) var restPerSecond: Int
+        func run() async throws { try await SoakClient.run(port: port, connections: connections, seconds: seconds, restPerSecond: restPerSecond) }
     }
 
     struct ReplayTiming: AsyncParsableCommand {
