@@ -28,7 +28,7 @@ public final class World: Sendable {
     /// Dispatched events not applied yet: applied, in order, before the next operation, so
     /// dispatching (also a replay at full speed) never parses a payload for the world.
     private let pending = Mutex<[(event: String, data: DispatchedData)]>([])
-    /// Signalled after every change (interaction waits).
+    /// Signalled after every change a REST call or the control API makes (interaction waits).
     public let changes = ChangeNotifier()
     /// Dispatched events kept unapplied at most (the oldest are dropped: the world keeps 1,000 messages a channel anyway).
     static let pendingLimit = 10_000
@@ -59,7 +59,6 @@ public final class World: Sendable {
             if pending.count >= Self.pendingLimit { pending.removeFirst(pending.count / 2) }
             pending.append((event, data))
         }
-        changes.notify()
     }
 
     /// Runs `body` on the state after applying pending events.

@@ -31,14 +31,15 @@ public struct RESTAction: Sendable, Equatable {
 
 /// A session's REST calls, oldest first, with a long-poll for tests that wait for the bot's action.
 final class ActionLog: Sendable {
-    /// Calls kept (the oldest are dropped beyond it).
+    /// Calls kept at least (the oldest are dropped beyond it, up to 1,000 at a time).
     static let capacity = 10_000
     private let actions = Mutex<[RESTAction]>([])
     private let changes = ChangeNotifier()
 
     func append(_ action: RESTAction) {
         actions.withLock { actions in
-            if actions.count >= Self.capacity { actions.removeFirst(actions.count - Self.capacity + 1) }
+            // Trimmed in steps of 1,000, so that a full log does not shift every entry on each call.
+            if actions.count >= Self.capacity + 1_000 { actions.removeFirst(actions.count - Self.capacity) }
             actions.append(action)
         }
         changes.notify()
