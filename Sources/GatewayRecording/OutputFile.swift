@@ -6,7 +6,8 @@ import Darwin
 
 /// A buffered output: standard output, or a temporary file that becomes the real output only once
 /// it is complete (`commit`), so that no partly written output is ever left under the real name.
-final class OutputFile {
+/// Other modules use ``write(_:to:overwrite:)``.
+public final class OutputFile {
     private var file: UnsafeMutablePointer<FILE>?
     /// The temporary file, `nil` for standard output.
     let temporaryPath: String?
@@ -72,5 +73,23 @@ final class OutputFile {
         fclose(file)
         self.file = nil
         unlink(temporaryPath)
+    }
+}
+
+extension OutputFile {
+    /// Writes a whole output file the way every command does: an existing `path` is refused unless
+    /// `overwrite` (before anything is written), the bytes go to a temporary file beside it, which
+    /// is renamed to `path` only once complete.
+    /// - Throws: ``RecordingError`` (`.fileExists`, or `.ioFailure` naming `path`).
+    public static func write(_ bytes: [UInt8], to path: String, overwrite: Bool) throws(RecordingError) {
+        try FileSystem.checkOutput(path, overwrite: overwrite)
+        let output = try OutputFile(temporaryBesides: path)
+        do throws(RecordingError) {
+            try output.write(bytes)
+            try output.commit(as: path, overwrite: overwrite)
+        } catch {
+            output.discard()
+            throw error
+        }
     }
 }
