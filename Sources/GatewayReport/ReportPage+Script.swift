@@ -7,7 +7,17 @@ extension ReportPage {
         (function () {
         "use strict";
         const data = JSON.parse(document.getElementById("gt-data").textContent);
-        const blob = document.getElementById("gt-payloads").textContent;
+        // The payloads follow this script in the page: read once the parser has reached them.
+        let blob = null;
+        function payloads() {
+          if (blob === null && document.readyState !== "loading") { const element = document.getElementById("gt-payloads"); if (element) blob = element.textContent; }
+          return blob;
+        }
+        function whenLoaded(action) {
+          if (payloads() !== null) return true;
+          document.addEventListener("DOMContentLoaded", action, { once: true });
+          return false;
+        }
         const kinds = data.kinds, lanes = data.lanes, names = data.names;
         const n = data.marks.length / 7;
         const t = new Float64Array(n), lane = new Uint16Array(n), kind = new Uint8Array(n), nameOf = new Int32Array(n);
@@ -40,6 +50,7 @@ extension ReportPage {
         let visibleCount = 0;
         let showHeartbeats = true;
         let blobLower = null;
+        let lastFilterMs = 0;
 
         function parseFilter(text) {
           const terms = [];
@@ -56,7 +67,7 @@ extension ReportPage {
         }
 
         function textHits(value) {
-          if (blobLower === null) blobLower = blob.toLowerCase();
+          if (blobLower === null) blobLower = payloads().toLowerCase();
           const needle = value.split("<").join("\\u003c");
           const hits = new Uint8Array(n);
           let from = 0, i = 0;
@@ -72,6 +83,7 @@ extension ReportPage {
 
         function applyFilter() {
           const terms = parseFilter(filterInput.value);
+          if (terms.some(function (term) { return term.field === "text"; }) && !whenLoaded(applyFilter)) return;
           const tests = terms.map(function (term) {
             if (term.field === "text") { const hits = textHits(term.value); return function (i) { return hits[i] === 1; }; }
             const nameHit = new Uint8Array(names.length);
@@ -84,6 +96,7 @@ extension ReportPage {
             if (term.field === "route") return function (i) { return lanes[lane[i]].kind === "rest" && nameHit[nameOf[i]] === 1; };
             return function (i) { return nameHit[nameOf[i]] === 1; };
           });
+          const started = performance.now();
           visibleCount = 0;
           for (let i = 0; i < n; i++) {
             let ok = showHeartbeats || !kinds[kind[i]].heartbeat;
@@ -91,6 +104,7 @@ extension ReportPage {
             visible[i] = ok ? 1 : 0;
             if (ok) visibleCount++;
           }
+          lastFilterMs = performance.now() - started;
           status.textContent = visibleCount === n ? n + " marks" : visibleCount + " of " + n + " marks shown";
           if (selected >= 0 && !visible[selected]) select(-1);
           requestDraw();
@@ -164,9 +178,12 @@ extension ReportPage {
               const a = Math.max(xOf(l.opened / 1000), GUTTER), b = Math.min(xOf(l.closed !== null ? l.closed / 1000 : endMs), width - RIGHT);
               if (b > a) { ctx.fillStyle = "#e0ecff"; ctx.fillRect(a, y + 2, b - a, LANE - 4); }
             }
+            ctx.save();
+            ctx.beginPath(); ctx.rect(0, y, GUTTER - 6, LANE); ctx.clip();
             ctx.fillStyle = "#111827";
-            ctx.fillText(l.label, 10 + (l.group ? 8 : 0), y + (l.close ? 12 : LANE / 2));
-            if (l.close) { ctx.fillStyle = "#6b7280"; ctx.fillText("closed: " + l.close, 18, y + 26); }
+            ctx.fillText(l.label, 10 + (l.group ? 8 : 0), y + (l.close ? 11 : LANE / 2));
+            if (l.close) { ctx.fillStyle = "#6b7280"; ctx.fillText(l.close, 18, y + 25); }
+            ctx.restore();
           });
           groupRows.forEach(function (g) {
             ctx.fillStyle = "#eef2f7"; ctx.fillRect(0, g.y, width, GROUP);
@@ -200,7 +217,7 @@ extension ReportPage {
             if (kind[i] !== color) { color = kind[i]; ctx.fillStyle = kinds[color].color; }
             const row = kinds[color].row, y = laneY[lane[i]] + 4;
             if (row === 2) ctx.fillRect(x, y, kinds[color].heartbeat ? 2 : 3, LANE - 8);
-            else ctx.fillRect(x, y + row * half, 2, half - 1);
+            else ctx.fillRect(x, y + row * half, 3, half - 1);
           }
           if (selected >= 0) {
             const x = Math.floor(xOf(t[selected])), y = laneY[lane[selected]];
@@ -253,7 +270,7 @@ extension ReportPage {
           selected = i;
           if (i < 0) { meta.textContent = "Nothing selected."; jsonView.textContent = ""; requestDraw(); return; }
           meta.textContent = describe(i);
-          jsonView.textContent = pretty(blob.substring(off[i], off[i + 1]));
+          jsonView.textContent = whenLoaded(function () { if (selected === i) select(i); }) ? pretty(blob.substring(off[i], off[i + 1])) : "loading…";
           if (reveal && (t[i] < v0 || t[i] > v1)) { const span = v1 - v0; v0 = t[i] - span / 2; v1 = t[i] + span / 2; }
           requestDraw();
         }
@@ -389,6 +406,7 @@ extension ReportPage {
             return { x: Math.floor(xOf(t[i])) + 1, y: laneY[lane[i]] + LANE / 2 };
           },
           selected: function () { return selected; },
+          lastFilterMs: function () { return lastFilterMs; },
           view: function () { return [v0, v1]; },
           zoom: function (factor) { zoom(factor); },
           fit: fit,

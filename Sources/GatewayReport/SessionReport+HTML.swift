@@ -7,11 +7,13 @@ extension SessionReport {
     /// inline JavaScript on a canvas from inline data, no network request (a Content-Security-Policy
     /// of `default-src 'none'` forbids any).
     ///
-    /// The data is two script elements the page reads on load: `gt-data`, JSON with the lanes, the
+    /// The data is two script elements: `gt-data`, JSON with the lanes, the
     /// mark kinds, a table of names and the marks as one flat array of integers, seven per mark
     /// (µs since the previous mark, lane, kind, name index, op + 1, seq + 1, JSON length; 0 is "none");
     /// and `gt-payloads`, every mark's JSON one after the other, which the page slices by those
-    /// lengths (in UTF-16 code units) only when a mark is selected or the text filter runs. In both,
+    /// lengths (in UTF-16 code units) only when a mark is selected or the text filter runs. The
+    /// page's script comes between them, so it draws the timeline before the browser has parsed
+    /// the payloads (the bulk of the file). In both,
     /// `<` is written `\u003c` (JSON has it only inside strings, so the text means the same and
     /// never closes the script element) and a raw carriage return becomes a space.
     public func html() -> [UInt8] {
@@ -37,9 +39,10 @@ extension SessionReport {
         page += Array("<script type=\"application/json\" id=\"gt-data\">".utf8)
         var payloads: [UInt8] = []
         page += dataJSON(payloads: &payloads)
-        page += Array("</script>\n<script type=\"text/plain\" id=\"gt-payloads\">".utf8)
+        // The script runs (and draws the timeline) before the browser has parsed the payloads.
+        page += Array("</script>\n<script>\(ReportPage.script)</script>\n<script type=\"text/plain\" id=\"gt-payloads\">".utf8)
         page += payloads
-        page += Array("</script>\n<script>\(ReportPage.script)</script>\n</body>\n</html>\n".utf8)
+        page += Array("</script>\n</body>\n</html>\n".utf8)
         return page
     }
 

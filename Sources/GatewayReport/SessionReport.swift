@@ -106,7 +106,7 @@ public struct SessionReport: Sendable {
         opcodeCounts = Self.counts(builder.opcodes)
         routeCounts = Self.counts(builder.routes).map { count in
             var count = count
-            count.detail = (builder.statuses[count.name] ?? [:]).sorted { $0.key < $1.key }
+            count.detail = (builder.statuses[count.name] ?? [:]).sorted { ($0.key ?? Int.max) < ($1.key ?? Int.max) }
                 .map { "\($0.key.map(String.init) ?? "no answer") ×\($0.value)" }.joined(separator: ", ")
             return count
         }
@@ -164,12 +164,13 @@ private struct Builder {
         return lanes.count - 1
     }
 
-    private mutating func lane(_ kind: ReportLane.Kind, _ index: inout Int, label: String) -> Int {
-        if index < 0 {
-            index = lanes.count
-            lanes.append(ReportLane(kind: kind, label: label))
-        }
-        return index
+    /// The REST or controls lane, made when first needed.
+    private mutating func lane(_ kind: ReportLane.Kind) -> Int {
+        let existing = kind == .rest ? restLane : controlsLane
+        if existing >= 0 { return existing }
+        lanes.append(ReportLane(kind: kind, label: kind == .rest ? "REST" : "controls & faults"))
+        if kind == .rest { restLane = lanes.count - 1 } else { controlsLane = lanes.count - 1 }
+        return lanes.count - 1
     }
 
     mutating func add(_ frame: StoredFrame) {
@@ -244,7 +245,7 @@ private struct Builder {
         let failed = (call.status ?? 500) >= 400
         marks.append(
             ReportMark(
-                tNs: call.tNs, lane: lane(.rest, &restLane, label: "REST"), kind: failed ? .restFailure : .restSuccess,
+                tNs: call.tNs, lane: lane(.rest), kind: failed ? .restFailure : .restSuccess,
                 name: name, json: json))
     }
 
@@ -254,7 +255,7 @@ private struct Builder {
             "{\"id\":\(control.id),\"action\":\(JSONValue.string(control.action).jsonString),\"args\":\(Self.embedded(control.args))}"
         marks.append(
             ReportMark(
-                tNs: control.tNs, lane: lane(.controls, &controlsLane, label: "controls & faults"), kind: .control,
+                tNs: control.tNs, lane: lane(.controls), kind: .control,
                 name: control.action, json: json))
     }
 
@@ -267,8 +268,8 @@ private struct Builder {
     /// Marks in time order (ties keep the order they were added in), with the REST and controls
     /// lanes present even when empty.
     mutating func sortedMarks() -> [ReportMark] {
-        _ = lane(.rest, &restLane, label: "REST")
-        _ = lane(.controls, &controlsLane, label: "controls & faults")
+        _ = lane(.rest)
+        _ = lane(.controls)
         return marks.indices.sorted { (marks[$0].tNs, $0) < (marks[$1].tNs, $1) }.map { marks[$0] }
     }
 }

@@ -7,7 +7,7 @@ import Testing
 /// What `report` extracts from a session: lanes, marks, counts, closes, hints.
 @Suite struct SessionReportTests {
     @Test func resumeShowsBothConnectionsAndTheServersClose() throws {
-        let report = try report(golden("resume"))
+        let report = try readReport(golden("resume"))
         let connectionLanes = report.lanes.filter { $0.kind == .connection }
         #expect(connectionLanes.map { $0.connection?.id } == [1, 2])
         #expect(connectionLanes.allSatisfy { $0.group == "shard 0" })
@@ -25,7 +25,7 @@ import Testing
     @Test(arguments: ["plain", "resume", "zombie", "invalidate"])
     func everyRowBecomesOneMarkInTimeOrder(_ name: String) throws {
         let path = golden(name)
-        let report = try report(path)
+        let report = try readReport(path)
         let reader = try RecordingReader(path: path)
         defer { reader.close() }
         let session = try #require(try reader.sessions().first)
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func invalidateShowsTheRefusedResumeAndTheHint() throws {
-        let report = try report(golden("invalidate"))
+        let report = try readReport(golden("invalidate"))
         let lanes = report.lanes.filter { $0.kind == .connection }
         #expect(lanes.map { $0.connection?.id } == [1, 2, 3])
         #expect(lanes[1].closeSummary == "1000 by client")
@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func plainCountsRoutesWithTheirStatuses() throws {
-        let report = try report(golden("plain"))
+        let report = try readReport(golden("plain"))
         let messages = try #require(report.routeCounts.first { $0.name == "POST /api/v10/channels/{id}/messages" })
         #expect(messages.count == 6)
         #expect(messages.detail == "404 ×6")
@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test func zombieCadenceAndHeartbeatKinds() throws {
-        let report = try report(golden("zombie"))
+        let report = try readReport(golden("zombie"))
         let cadence = report.analysis.timing.heartbeat
         #expect(cadence.count == report.marks.filter { $0.kind == .heartbeat }.count)
         #expect(cadence.count >= 4)
@@ -78,25 +78,21 @@ import Testing
             let path = directory + "/shards.sqlite"
             let hello = #"{"op":10,"d":{"heartbeat_interval":1000},"s":null,"t":null}"#
             try await writeRecording(path, [
-                (0, { .session(SessionRecord(id: "s1", name: "bot", tokenSHA256: "00", t: $0)) }),
-                (1, { .connectionOpened(ConnectionOpenedRecord(connectionID: 1, query: "v=10", t: $0)) }),
-                (1, { .connectionIdentified(ConnectionIdentifiedRecord(connectionID: 1, sessionID: "s1", gatewaySessionID: "g1", shardID: 1, shardCount: 2)) }),
-                (2, { .connectionOpened(ConnectionOpenedRecord(connectionID: 2, query: "v=10", t: $0)) }),
-                (2, { .connectionIdentified(ConnectionIdentifiedRecord(connectionID: 2, sessionID: "s1", gatewaySessionID: "g0", shardID: 0, shardCount: 2)) }),
-                (3, frame(1, .outbound, hello)),
-                (4, frame(2, .outbound, hello)),
-                (5, { .connectionClosed(ConnectionClosedRecord(connectionID: 1, code: 4009, reason: nil, closedBy: .server, t: $0)) }),
+                at(0) { .session(SessionRecord(id: "s1", name: "bot", tokenSHA256: "00", t: $0)) },
+                at(1) { .connectionOpened(ConnectionOpenedRecord(connectionID: 1, query: "v=10", t: $0)) },
+                at(1) { _ in .connectionIdentified(ConnectionIdentifiedRecord(connectionID: 1, sessionID: "s1", gatewaySessionID: "g1", shardID: 1, shardCount: 2)) },
+                at(2) { .connectionOpened(ConnectionOpenedRecord(connectionID: 2, query: "v=10", t: $0)) },
+                at(2) { _ in .connectionIdentified(ConnectionIdentifiedRecord(connectionID: 2, sessionID: "s1", gatewaySessionID: "g0", shardID: 0, shardCount: 2)) },
+                at(3, frame(1, .outbound, hello)),
+                at(4, frame(2, .outbound, hello)),
+                at(5) { .connectionClosed(ConnectionClosedRecord(connectionID: 1, code: 4009, reason: nil, closedBy: .server, t: $0)) },
             ])
-            let report = try report(path)
+            let report = try readReport(path)
             #expect(report.lanes.prefix(2).map { $0.connection?.id } == [2, 1], "shard 0 first")
             #expect(report.lanes.prefix(2).map(\.group) == ["shard 0", "shard 1"])
             #expect(report.lanes[1].closeSummary == "4009 by server")
             #expect(report.analysis.hints.map(\.kind) == [.missedHeartbeats])
-            #expect(throws: RecordingError.self) { try Self.report(path, session: "nope") }
+            #expect(throws: RecordingError.self) { try readReport(path, session: "nope") }
         }
-    }
-
-    private static func report(_ path: String, session: String) throws -> SessionReport {
-        try GatewayReportTests.report(path, session: session)
     }
 }

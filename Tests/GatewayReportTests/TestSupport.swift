@@ -26,7 +26,7 @@ func golden(_ name: String) -> String {
 private let goldenCopies = Mutex<String?>(nil)
 
 /// The report of a recording's only or first session.
-func report(_ path: String, session: String? = nil) throws -> SessionReport {
+func readReport(_ path: String, session: String? = nil) throws -> SessionReport {
     let reader = try RecordingReader(path: path)
     defer { reader.close() }
     return try SessionReport(reader: reader, sessionID: session)
@@ -40,8 +40,14 @@ func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws 
     return try await body(path)
 }
 
-/// Writes a small session with the Recorder: `events` get times in ms from the recording's start.
-func writeRecording(_ path: String, _ events: [(ms: Double, event: (UInt64) -> RecordEvent)]) async throws {
+/// A recording event and when it happens (ms from the recording's start).
+typealias TimedEvent = (ms: Double, event: (UInt64) -> RecordEvent)
+
+/// `make` at `ms`.
+func at(_ ms: Double, _ make: @escaping (UInt64) -> RecordEvent) -> TimedEvent { (ms, make) }
+
+/// Writes a small session with the Recorder.
+func writeRecording(_ path: String, _ events: [TimedEvent]) async throws {
     let start: UInt64 = 1_000_000_000_000
     let recorder = try Recorder(path: path, mode: .serve, startTime: start)
     for (ms, make) in events { recorder.record(make(start + UInt64(ms * 1_000_000))) }
