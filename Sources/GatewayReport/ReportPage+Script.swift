@@ -199,7 +199,7 @@ extension ReportPage {
           for (let ms = Math.ceil(v0 / step) * step; ms <= v1; ms += step) {
             const x = Math.round(xOf(ms)) + 0.5;
             ctx.moveTo(x, AXIS - 6); ctx.lineTo(x, height);
-            ctx.fillText(timeLabel(ms, step), x + 3, AXIS / 2);
+            if (x < width - 60) ctx.fillText(timeLabel(ms, step), x + 3, AXIS / 2);
           }
           ctx.stroke();
           ctx.strokeStyle = "#9ca3af"; ctx.beginPath(); ctx.moveTo(GUTTER - 0.5, 0); ctx.lineTo(GUTTER - 0.5, height); ctx.stroke();
