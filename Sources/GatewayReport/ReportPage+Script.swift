@@ -319,8 +319,15 @@ extension ReportPage {
           drag = { x: e.clientX, v0: v0, v1: v1, moved: false };
           canvas.setPointerCapture(e.pointerId);
         });
+        // The mark under the pointer (within 6 px), or -1.
+        function markAt(clientX, clientY) {
+          const rect = canvas.getBoundingClientRect(), x = clientX - rect.left, l = laneAt(clientY - rect.top);
+          if (l < 0 || x < GUTTER) return -1;
+          const i = laneSearch(l, msAt(x), 0, -1);
+          return i >= 0 && Math.abs(xOf(t[i]) - x) <= 6 ? i : -1;
+        }
         canvas.addEventListener("pointermove", function (e) {
-          if (!drag) return;
+          if (!drag) { const i = markAt(e.clientX, e.clientY); canvas.title = i >= 0 ? describe(i) : ""; return; }
           const dx = e.clientX - drag.x;
           if (Math.abs(dx) > 3) { drag.moved = true; canvas.classList.add("dragging"); }
           if (drag.moved) { const shift = dx / plotWidth() * (drag.v1 - drag.v0); v0 = drag.v0 - shift; v1 = drag.v1 - shift; requestDraw(); }
@@ -329,11 +336,7 @@ extension ReportPage {
           const wasDrag = drag && drag.moved;
           drag = null;
           canvas.classList.remove("dragging");
-          if (wasDrag) return;
-          const rect = canvas.getBoundingClientRect(), x = e.clientX - rect.left, l = laneAt(e.clientY - rect.top);
-          if (l < 0 || x < GUTTER) return;
-          const i = laneSearch(l, msAt(x), 0, -1);
-          if (i >= 0 && Math.abs(xOf(t[i]) - x) <= 6) select(i); else select(-1);
+          if (!wasDrag) select(markAt(e.clientX, e.clientY));
         });
 
         canvas.addEventListener("keydown", function (e) {
