@@ -7,7 +7,7 @@ import GatewayRecording
 ///
 /// ```swift
 /// let report = try SessionReport(reader: RecordingReader(path: "run.sqlite"))
-/// try OutputFile.write(report.html(), to: "run.html", overwrite: false)
+/// let page: [UInt8] = report.html()   // or: SessionReport.write(recording:sessionID:to:overwrite:)
 /// ```
 public struct SessionReport: Sendable {
     /// A line of the header's count tables.
@@ -280,8 +280,10 @@ extension SessionReport {
     /// - Throws: ``RecordingError`` for an unreadable recording, an unknown session or an output that
     ///   exists or cannot be written.
     public static func write(recording path: String, sessionID: String?, to output: String, overwrite: Bool) throws(RecordingError) {
-        let reader = try RecordingReader(path: path)
-        defer { reader.close() }
-        try OutputFile.write(SessionReport(reader: reader, sessionID: sessionID).html(), to: output, overwrite: overwrite)
+        try OutputFile.write(to: output, overwrite: overwrite) { () throws(RecordingError) in
+            let reader = try RecordingReader(path: path)
+            defer { reader.close() }
+            return try SessionReport(reader: reader, sessionID: sessionID).html()
+        }
     }
 }
