@@ -69,6 +69,10 @@ let package = Package(
         ),
         // Comparing a bot's frames across recordings (diff, replay --verify).
         .target(name: "GatewayDiff", dependencies: ["GatewayModel", "GatewayRecording"], swiftSettings: swiftSettings),
+        // A recorded session as one self-contained HTML page (report, replay --report).
+        .target(
+            name: "GatewayReport", dependencies: ["GatewayModel", "GatewayRecording", "GatewayDiff"],
+            swiftSettings: swiftSettings),
         // Replaying a recorded session to a live bot.
         .target(
             name: "GatewayReplay",
@@ -87,6 +91,7 @@ let package = Package(
                 "GatewayRecording",
                 "GatewayDiff",
                 "GatewayReplay",
+                "GatewayReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -140,6 +145,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "GatewayReportTests", dependencies: ["GatewayReport", "GatewayRecording", "GatewayDiff", "GatewayModel"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "GatewayRecordingTests", dependencies: ["GatewayRecording", "GatewayModel", "CSQLite"], swiftSettings: swiftSettings),
         // Benchmarks (run by hand, see Tools/README.md).
         .executableTarget(

@@ -6,7 +6,8 @@ import Darwin
 
 /// A buffered output: standard output, or a temporary file that becomes the real output only once
 /// it is complete (`commit`), so that no partly written output is ever left under the real name.
-final class OutputFile {
+/// Other modules use ``write(to:overwrite:_:)``.
+public final class OutputFile {
     private var file: UnsafeMutablePointer<FILE>?
     /// The temporary file, `nil` for standard output.
     let temporaryPath: String?
@@ -72,5 +73,27 @@ final class OutputFile {
         fclose(file)
         self.file = nil
         unlink(temporaryPath)
+    }
+}
+
+extension OutputFile {
+    /// Writes a whole output file the way every command does: an existing `path` is refused unless
+    /// `overwrite` (before `contents` runs), the bytes go to a temporary file beside it, which is
+    /// renamed to `path` only once complete.
+    /// - Parameter contents: makes the bytes (called once the output is known to be writable).
+    /// - Throws: ``RecordingError`` (`.fileExists`, `.ioFailure` naming `path`, or what `contents` throws).
+    public static func write(
+        to path: String, overwrite: Bool, _ contents: () throws(RecordingError) -> [UInt8]
+    ) throws(RecordingError) {
+        try FileSystem.checkOutput(path, overwrite: overwrite)
+        let bytes = try contents()
+        let output = try OutputFile(temporaryBesides: path)
+        do throws(RecordingError) {
+            try output.write(bytes)
+            try output.commit(as: path, overwrite: overwrite)
+        } catch {
+            output.discard()
+            throw error
+        }
     }
 }

@@ -4,6 +4,7 @@ import GatewayDiff
 import GatewayModel
 import GatewayRecording
 import GatewayReplay
+import GatewayReport
 import GatewayServer
 
 /// `gatewaytape replay FILE`: serve a recorded session to a live bot, faults and all.
@@ -23,10 +24,13 @@ struct Replay: AsyncParsableCommand {
 
             The run ends when the timeline is done and the bot has had the recorded time after the \
             last event, or at --timeout (exit 1). With --verify the bot's frames are compared with the \
-            recorded bot's: the first divergence is printed and the exit status is 1.
+            recorded bot's: the first divergence is printed and the exit status is 1. --report writes \
+            the live run's report (see `gatewaytape report`), pass or fail, so a CI job can keep it \
+            next to the --junit file.
 
             Examples:
               gatewaytape replay recordings/plain.sqlite --verify --timeout 60
+              gatewaytape replay golden.sqlite --verify --junit replay.xml --report replay.html
               gatewaytape replay run.sqlite --speed 10 --max-gap 2000 --record replayed.sqlite
             """
     )
@@ -52,10 +56,13 @@ struct Replay: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write the verdict as JUnit XML (for CI systems).", valueName: "out.xml"))
     var junit: String?
 
+    @Option(help: ArgumentHelp("Write the live run's report as HTML (see `gatewaytape report`).", valueName: "out.html"))
+    var report: String?
+
     @Option(help: ArgumentHelp("Record the replay itself (meta.mode = replay).", valueName: "file"))
     var record: String?
 
-    @Flag(help: "Replace the --record and --junit files if they exist.")
+    @Flag(help: "Replace the --record, --junit and --report files if they exist.")
     var overwrite = false
 
     @OptionGroup var server: ServerOptions
@@ -77,12 +84,19 @@ struct Replay: AsyncParsableCommand {
         } catch {
             throw fail("\(error)", status: ExitStatus.badInput)
         }
-        if let junit, !overwrite, FileManager.default.fileExists(atPath: junit) {
-            throw fail("\(junit) exists: pass --overwrite to replace it", status: ExitStatus.badInput)
+        for output in [junit, report].compactMap({ $0 }) where !overwrite && FileManager.default.fileExists(atPath: output) {
+            throw fail("\(output) exists: pass --overwrite to replace it", status: ExitStatus.badInput)
+        }
+        // The report is made from a recording of the live run: --record's, else a temporary one.
+        let liveRecording = record ?? report.map { _ in
+            FileManager.default.temporaryDirectory.appendingPathComponent("gatewaytape-replay-\(UUID().uuidString).sqlite").path
+        }
+        defer {
+            if record == nil, let liveRecording { try? FileManager.default.removeItem(atPath: liveRecording) }
         }
         var recorder: Recorder?
-        if let record {
-            do { recorder = try Recorder(path: record, mode: .replay, source: file, overwrite: overwrite) } catch {
+        if let liveRecording {
+            do { recorder = try Recorder(path: liveRecording, mode: .replay, source: file, overwrite: overwrite) } catch {
                 throw fail("\(error)", status: ExitStatus.badInput)
             }
         }
@@ -115,6 +129,15 @@ struct Replay: AsyncParsableCommand {
                 try JUnitReport(recording: file, outcome: outcome, verdict: verdict, duration: ContinuousClock.now - started).write(to: junit)
             } catch {
                 throw fail("cannot write \(junit): \(error.localizedDescription)", status: ExitStatus.runtimeFailure)
+            }
+        }
+        if let report, let liveRecording {
+            do throws(RecordingError) {
+                try SessionReport.write(recording: liveRecording, sessionID: nil, to: report, overwrite: overwrite)
+            } catch where error.code == .sessionNotFound {
+                FileHandle.standardError.write(Data("gatewaytape: no report written: no bot identified during the replay\n".utf8))
+            } catch {
+                throw fail("cannot write the report \(report): \(error)", status: ExitStatus.runtimeFailure)
             }
         }
         if let reason = outcome.timeoutReason {
