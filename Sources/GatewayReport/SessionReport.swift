@@ -235,7 +235,8 @@ private struct Builder {
     }
 
     mutating func add(_ call: StoredHTTPCall) {
-        let name = BehaviourAnalysis.routeLabel(method: call.method, path: call.path)
+        // The recorded route template when the file has one (`POST /channels/{channel.id}/messages`).
+        let name = call.route ?? BehaviourAnalysis.routeLabel(method: call.method, path: call.path)
         routes[name, default: 0] += 1
         statuses[name, default: [:]][call.status, default: 0] += 1
         let json =
