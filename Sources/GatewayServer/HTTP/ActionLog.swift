@@ -31,15 +31,17 @@ public struct RESTAction: Sendable, Equatable {
 
 /// A session's REST calls, oldest first, with a long-poll for tests that wait for the bot's action.
 final class ActionLog: Sendable {
-    /// Calls kept at least (the oldest are dropped beyond it, up to 1,000 at a time).
+    /// Calls kept at least (the oldest are dropped beyond it).
     static let capacity = 10_000
+    /// Calls kept at most: the oldest are dropped in batches of `capacity / 8` (each batch moves the
+    /// array once), not one per call, which moved the whole full log (~1 MB) on every request.
+    static let limit = capacity + capacity / 8
     private let actions = Mutex<[RESTAction]>([])
     private let changes = ChangeNotifier()
 
     func append(_ action: RESTAction) {
         actions.withLock { actions in
-            // Trimmed in steps of 1,000, so that a full log does not shift every entry on each call.
-            if actions.count >= Self.capacity + 1_000 { actions.removeFirst(actions.count - Self.capacity) }
+            if actions.count >= Self.limit { actions.removeFirst(actions.count - Self.capacity + 1) }
             actions.append(action)
         }
         changes.notify()

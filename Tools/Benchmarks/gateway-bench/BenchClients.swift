@@ -28,6 +28,26 @@ enum BenchClients {
         emitLine(#"{"received":\#(counter.received),"cpu_s":\#(cpu)}"#)
     }
 
+    /// `rest-receive`: identifies with every intent, prints `ready`, then times each MESSAGE_CREATE
+    /// against the time in its content (`bench <t>`, see `RESTLoadClient`) and prints a JSON report
+    /// after `count` of them, or after `idleSeconds` without one. The first `warmup` are counted, not timed.
+    static func restReceive(port: Int, token: String, count: Int, warmup: Int, idleSeconds: Double) async throws {
+        let log = EchoLog()
+        let cpuStart = processCPUSeconds()
+        let channel = try await GatewayTestClient.connectRaw(port: port, query: "v=10&encoding=json") { EchoHandler(log: log) }
+        let identify = #"{"op":2,"d":{"token":"\#(token)","intents":\#(GatewayIntents.documented.rawValue),"properties":{"os":"linux","browser":"bench","device":"bench"}}}"#
+        try await channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(string: identify)))
+        while !log.isReady { try await Task.sleep(for: .milliseconds(1)) }
+        emitLine("ready")
+        while log.received < count, Double(MonotonicClock.now() - log.lastArrival) / 1e9 < idleSeconds {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let summary = LatencySummary(Array(log.latencies.dropFirst(warmup)))
+        let cpu = processCPUSeconds() - cpuStart
+        emitLine(#"{"received":\#(log.received),"p50_ms":\#(summary.p50),"p99_ms":\#(summary.p99),"max_ms":\#(summary.max),"cpu_s":\#(cpu)}"#)
+        channel.close(promise: nil)
+    }
+
     /// `replay-client`: identifies, then measures each MESSAGE_CREATE's arrival against its scheduled time
     /// (`nonce` = recorded offset from READY in ns, divided by `speed`; 0 = max speed: no schedule).
     static func replayClient(port: Int, count: Int, speed: Double) async throws {
@@ -257,5 +277,55 @@ final class LatenessHandler: ChannelInboundHandler {
             index += 1
         }
         log.event(offset: offset, at: now)
+    }
+}
+
+/// MESSAGE_CREATEs received and how long after their request was due each arrived.
+final class EchoLog: Sendable {
+    private let state = NIOLockedValueBox((ready: false, latencies: [UInt64](), last: UInt64(0)))
+
+    var isReady: Bool { state.withLockedValue { $0.ready } }
+    var received: Int { state.withLockedValue { $0.latencies.count } }
+    var latencies: [UInt64] { state.withLockedValue { $0.latencies } }
+    /// When the last event (or READY) arrived.
+    var lastArrival: UInt64 { state.withLockedValue { $0.last } }
+
+    func ready(at t: UInt64) { state.withLockedValue { ($0.ready, $0.last) = (true, t) } }
+    func event(due: UInt64, at t: UInt64) { state.withLockedValue { $0.latencies.append(t &- due); $0.last = t } }
+}
+
+/// Notes READY, then each MESSAGE_CREATE with the due time in its content (`"content":"bench <20 digits>"`).
+final class EchoHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    let log: EchoLog
+    private static let dispatch = Array(#"{"op":0,"s":"#.utf8)
+    private static let messageCreate = Array(#""t":"MESSAGE_CREATE""#.utf8)
+    private static let ready = Array(#""t":"READY""#.utf8)
+    private static let content = Array(#""content":"bench "#.utf8)
+
+    init(log: EchoLog) { self.log = log }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let now = MonotonicClock.now()
+        let frame = unwrapInboundIn(data)
+        guard frame.opcode == .text else { return }
+        let view = frame.data.readableBytesView
+        guard view.starts(with: Self.dispatch) else { return }
+        // The event name comes right after the sequence number.
+        let head = view.prefix(64)
+        if !log.isReady {
+            if head.firstRange(of: Self.ready) != nil { log.ready(at: now) }
+            return
+        }
+        guard head.firstRange(of: Self.messageCreate) != nil else { return }
+        var due: UInt64 = 0
+        if let range = view.firstRange(of: Self.content) {
+            var index = range.upperBound
+            while index < view.endIndex, view[index] >= 0x30, view[index] <= 0x39 {
+                due = due * 10 + UInt64(view[index] - 0x30)
+                index += 1
+            }
+        }
+        log.event(due: due, at: now)
     }
 }

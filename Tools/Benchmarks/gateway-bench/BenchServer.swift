@@ -118,17 +118,17 @@ struct ThreadCPU {
         }
     }
 
-    /// The benchmark report's per-dispatch CPU fields for `count` dispatches.
-    func report(count: Int) -> [String: Double] {
+    /// The benchmark report's CPU fields for `count` units of work (`per`: dispatch, request).
+    func report(count: Int, per unit: String = "dispatch") -> [String: Double] {
         let elapsed = elapsed()
         let sqlite = elapsed.filter { $0.key.hasPrefix("gatewaytape-") }.values.reduce(0, +)
         let total = elapsed.values.reduce(0, +)
         var fields = [
-            "server_cpu_us_per_dispatch": total / Double(count) * 1e6,
-            "server_cpu_us_per_dispatch_without_sqlite_threads": (total - sqlite) / Double(count) * 1e6,
+            "server_cpu_us_per_\(unit)": total / Double(count) * 1e6,
+            "server_cpu_us_per_\(unit)_without_sqlite_threads": (total - sqlite) / Double(count) * 1e6,
         ]
         for (name, seconds) in elapsed where seconds / Double(count) * 1e6 >= 0.05 {
-            fields["thread_cpu_us_per_dispatch[\(name)]"] = seconds / Double(count) * 1e6
+            fields["thread_cpu_us_per_\(unit)[\(name)]"] = seconds / Double(count) * 1e6
         }
         return fields
     }

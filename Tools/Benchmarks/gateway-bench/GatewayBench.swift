@@ -10,7 +10,10 @@ struct GatewayBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway-bench",
         abstract: "Measure gatewaytape's per-dispatch and per-connection costs.",
-        subcommands: [Throughput.self, Idle.self, Soak.self, ReplayTiming.self, Receive.self, Heartbeats.self, ReplayClient.self, SoakBots.self]
+        subcommands: [
+            Throughput.self, Idle.self, Soak.self, ReplayTiming.self, REST.self, Receive.self, Heartbeats.self, ReplayClient.self,
+            SoakBots.self, RESTLoad.self, RESTReceive.self,
+        ]
     )
 
     struct Throughput: AsyncParsableCommand {
@@ -92,6 +95,50 @@ struct GatewayBench: AsyncParsableCommand {
             let result = try await ReplayBenchmark.run(count: count, rate: rate, pacing: maxSpeed ? .maxSpeed : .speed(speed), record: record)
             printResult("replay " + (maxSpeed ? "--max-speed" : "at \(speed)x") + (record ? " --record" : ""), result)
         }
+    }
+
+    struct REST: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rest",
+            abstract: "POST /channels/{id}/messages over keep-alive connections, each echoed as MESSAGE_CREATE to one gateway client.")
+        @Option var count = 200_000
+        @Option(help: "Keep-alive connections of the load client (one request in flight on each).") var connections = 32
+        @Option(help: "Requests per second, open loop (latency from each request's due time); none: as fast as answered.")
+        var rate: Double?
+        @Flag(help: "Record into a SQLite file (as serve --record) and count the http rows and MESSAGE_CREATE frames afterwards.")
+        var record = false
+
+        func validate() throws {
+            guard count > 0, connections > 0 else { throw ValidationError("--count and --connections must be positive") }
+            if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
+        }
+
+        func run() async throws {
+            let result = try await RESTBenchmark.run(count: count, connections: connections, rate: rate, record: record)
+            printResult("rest " + (rate.map { "at \(Int($0))/s (open loop)" } ?? "closed loop") + (record ? " --record" : ""), result)
+        }
+    }
+
+    struct RESTLoad: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "rest-load", abstract: "(child process) the load client of `rest`.", shouldDisplay: false)
+        @Option var port: Int
+        @Option var token: String
+        @Option var channel: String
+        @Option var count: Int
+        @Option var connections: Int
+        @Option var rate: Double?
+        func run() async throws {
+            try await RESTLoadClient.run(port: port, token: token, channelID: channel, count: count, connections: connections, rate: rate)
+        }
+    }
+
+    struct RESTReceive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "rest-receive", abstract: "(child process) the gateway client of `rest`.", shouldDisplay: false)
+        @Option var port: Int
+        @Option var token: String
+        @Option var count: Int
+        @Option var warmup: Int
+        func run() async throws { try await BenchClients.restReceive(port: port, token: token, count: count, warmup: warmup, idleSeconds: 5) }
     }
 
     struct ReplayClient: AsyncParsableCommand {
