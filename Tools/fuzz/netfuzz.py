@@ -26,6 +26,7 @@ import base64
 import json
 import os
 import random
+import re
 import signal
 import socket
 import sqlite3
@@ -388,7 +389,7 @@ def main() -> int:
     line = server.stdout.readline().decode()
     port = int(line.rsplit(":", 1)[1])
     print(f"netfuzz: server on port {port}, recording {record}", file=sys.stderr)
-    failures: list[str] = []
+    failures: Counter = Counter()
     lock = threading.Lock()
 
     def tally(results, label: str) -> None:
@@ -398,9 +399,11 @@ def main() -> int:
             counts[name] += 1
             if not ok:
                 bad[name] += 1
+                # Failures grouped by shape: ids, long segments and bodies folded.
+                shape = re.sub(r"/(?!api\b|control\b|sessions\b|channels\b|messages\b|v\d+\b)[^/\s:]+", "/…", detail)
+                shape = re.sub(r": b'.*$", "", shape)
                 with lock:
-                    if len(failures) < 40:
-                        failures.append(f"{label} {name}: {detail}")
+                    failures[f"{label} {name}: {shape}"] += 1
         total = sum(counts.values())
         print(f"{label}: {total} sent, {total - sum(bad.values())} answered as documented, {sum(bad.values())} not")
         for name in sorted(counts):
@@ -427,8 +430,8 @@ def main() -> int:
     db.close()
     print(f"server: /healthz {'200' if healthy else 'FAILED'} at the end, exit status {status} on SIGTERM; "
           f"recording: integrity_check {integrity}, {frames} frames; {elapsed:.0f} s")
-    for failure in failures:
-        print("  " + failure)
+    for failure, count in failures.most_common(25):
+        print(f"  {count:6}  {failure}")
     ok = not failures and healthy and status == 0 and integrity == "ok"
     if ok:
         import shutil

@@ -1,13 +1,30 @@
 import Foundation
 
 /// One fuzz input: returns 0 (libFuzzer's convention); a bug traps.
-public typealias FuzzTarget = (UnsafePointer<UInt8>?, Int) -> CInt
+public typealias FuzzTarget = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
 
-/// The `main` of a fuzz target built without `-DFUZZING`: runs `target` once on every file named
-/// on the command line or inside a folder named there (the seed corpus, or a crash file, as a
-/// regression test in any build). Built with `-DFUZZING -sanitize=fuzzer`, a target exports
-/// `LLVMFuzzerTestOneInput` instead and libFuzzer's own `main` runs it.
-public func replayInputs(_ target: FuzzTarget) -> Never {
+#if FUZZING
+/// libFuzzer's entry point for a program with its own `main` (LLVM 11 and later).
+@_silgen_name("LLVMFuzzerRunDriver")
+private func runDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ target: FuzzTarget
+) -> CInt
+#endif
+
+/// The `main` of a fuzz target. Built with `-DFUZZING -sanitize=fuzzer`, runs libFuzzer on `target`
+/// with libFuzzer's arguments (corpus folders, `-max_total_time=`, ...). Otherwise runs `target`
+/// once on every file named on the command line or inside a folder named there: the seed corpus, or
+/// a crash file, as a regression test in any build.
+///
+/// A target also exports `target` as `LLVMFuzzerTestOneInput`, which libFuzzer's library refers to.
+public func fuzzMain(_ target: FuzzTarget) -> Never {
+    #if FUZZING
+    var argc = CommandLine.argc
+    var argv = CommandLine.unsafeArgv
+    exit(runDriver(&argc, &argv, target))
+    #else
     var count = 0
     for argument in CommandLine.arguments.dropFirst() {
         var isFolder: ObjCBool = false
@@ -26,4 +43,5 @@ public func replayInputs(_ target: FuzzTarget) -> Never {
     }
     print("ran \(count) inputs")
     exit(0)
+    #endif
 }

@@ -5,15 +5,11 @@ import GatewayModel
 /// fail to parse or give a value whose text parses back to a value with the same text.
 @main
 enum FuzzJSON {
-    static func main() { replayInputs(fuzzOne) }
+    static func main() { fuzzMain(fuzzOne) }
 }
 
-#if FUZZING
 @_cdecl("LLVMFuzzerTestOneInput")
-func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt { fuzzOne(data, count) }
-#endif
-
-private func fuzzOne(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+func fuzzOne(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let bytes = UnsafeBufferPointer(start: data, count: count)
     guard let value = try? JSONValue(parsing: bytes) else { return 0 }
     let text = value.jsonBytes

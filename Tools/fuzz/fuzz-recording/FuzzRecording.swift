@@ -7,20 +7,16 @@ import GatewayRecording
 /// crash.
 @main
 enum FuzzRecording {
-    static func main() { replayInputs(fuzzOne) }
+    static func main() { fuzzMain(fuzzOne) }
 }
-
-#if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt { fuzzOne(data, count) }
-#endif
 
 /// One file per process, rewritten for each input (in memory-backed /dev/shm when there is one).
 private let path =
     (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory())
     + "/gatewaytape-fuzz-recording-\(getpid()).sqlite"
 
-private func fuzzOne(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzzOne(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
     guard FileManager.default.createFile(atPath: path, contents: Data(UnsafeBufferPointer(start: data, count: count))) else {
         fatalError("cannot write \(path)")
