@@ -162,6 +162,15 @@ let package = Package(
             path: "Tools/Benchmarks/diff-bench",
             swiftSettings: swiftSettings
         ),
+        // Fuzz targets (Tools/fuzz/README.md): libFuzzer programs when built with -DFUZZING and
+        // -sanitize=fuzzer, seed-corpus replayers otherwise.
+        .target(name: "FuzzDriver", path: "Tools/fuzz/FuzzDriver", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "fuzz-json", dependencies: ["FuzzDriver", "GatewayModel"], path: "Tools/fuzz/fuzz-json",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "fuzz-recording", dependencies: ["FuzzDriver", "GatewayRecording"], path: "Tools/fuzz/fuzz-recording",
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "gateway-bench",
             dependencies: [

@@ -120,7 +120,9 @@ enum JSONParser {
             while position < bytes.count {
                 let byte = bytes[position]
                 if byte == UInt8(ascii: "\"") {
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+                    // JSON text is UTF-8 (RFC 8259): invalid bytes make it not JSON, rather than being repaired.
+                    guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+                    else { return nil }
                     position += 1
                     return text
                 }
@@ -134,7 +136,7 @@ enum JSONParser {
                 switch byte {
                 case UInt8(ascii: "\""):
                     position += 1
-                    return String(decoding: scalars, as: UTF8.self)
+                    return String(validating: scalars, as: UTF8.self)
                 case UInt8(ascii: "\\"):
                     position += 1
                     guard position < bytes.count else { return nil }

@@ -41,6 +41,16 @@ struct JSONValueTests {
         }
     }
 
+    /// JSON text is UTF-8 (RFC 8259): a string with invalid bytes, escaped or not, is not JSON (it
+    /// used to be repaired into U+FFFD and accepted).
+    @Test(arguments: [
+        [0x22, 0xFF, 0x22], [0x22, 0x61, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0x5C, 0x6E, 0xFE, 0x22],
+        Array(#"{"op":1,"d":""#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8),
+    ] as [[UInt8]])
+    func rejectsInvalidUTF8(_ bytes: [UInt8]) {
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue(parsing: bytes) }
+    }
+
     @Test func rejectsNonJSON() {
         #expect(throws: (any Error).self) { try JSONValue(parsing: "{nope") }
     }

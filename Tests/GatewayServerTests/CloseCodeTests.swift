@@ -78,6 +78,39 @@ struct CloseCodeTests {
         #expect(inbound.isEmpty)
     }
 
+    /// Frames RFC 6455 forbids a client (found by Tools/fuzz/netfuzz.py: each used to be answered,
+    /// or a reserved opcode ignored so that the client waited forever).
+    @Test(arguments: ["unmasked", "rsv1", "rsv3", "reserved opcode 3", "reserved opcode 11"])
+    func forbiddenFramingCloses4002(_ shape: String) async throws {
+        let heartbeat = ByteBuffer(string: #"{"op":1,"d":null}"#)
+        var frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: heartbeat)
+        switch shape {
+        case "unmasked": frame.maskKey = nil
+        case "rsv1": frame.rsv1 = true
+        case "rsv3": frame.rsv3 = true
+        case "reserved opcode 3": frame.opcode = WebSocketOpcode(encodedWebSocketOpcode: 3)!
+        default: frame.opcode = WebSocketOpcode(encodedWebSocketOpcode: 11)!
+        }
+        let server = try await TestServer.start()
+        let client = try await server.connect()
+        _ = try await client.next()
+        try await client.send(frame: frame)
+        #expect(try await client.ending() == .closed(code: 4002, reason: "Decode error."))
+    }
+
+    /// Text frames must be UTF-8 and `op` an integer (not a string or a fraction; `1.0` is the integer 1).
+    @Test(arguments: [
+        Array(#"{"op":1,"d":""#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8),
+        Array(#"{"op":"1","d":null}"#.utf8), Array(#"{"op":1.5,"d":null}"#.utf8),
+    ])
+    func invalidTextOrOpCloses4002(_ payload: [UInt8]) async throws {
+        let server = try await TestServer.start()
+        let client = try await server.connect()
+        _ = try await client.next()
+        try await client.send(frame: WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(bytes: payload)))
+        #expect(try await client.ending() == .closed(code: 4002, reason: "Decode error."))
+    }
+
     @Test func payloadOfExactly4096BytesIsAccepted() async throws {
         let server = try await TestServer.start()
         let client = try await server.connect()

@@ -130,6 +130,10 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             if frame.opcode == .connectionClose { context.close(promise: nil) }
             return
         }
+        // RFC 6455: a client masks every frame, and sets no reserved bit (no extension is negotiated).
+        guard frame.maskKey != nil, !frame.rsv1, !frame.rsv2, !frame.rsv3 else {
+            return close(code: .decodeError, reason: "Decode error.", endsSession: false)
+        }
         switch frame.opcode {
         case .text, .binary:
             if frame.fin {
@@ -156,8 +160,10 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             flushBatch()
         case .connectionClose:
             receiveClose(frame)
+        case .pong:
+            break  // an unsolicited pong is allowed
         default:
-            break
+            close(code: .decodeError, reason: "Decode error.", endsSession: false)  // a reserved opcode
         }
     }
 
@@ -185,7 +191,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         }
         let bytes = Array(message.readableBytesView)
         let parsed = try? JSONValue(parsing: bytes)
-        let op = parsed?["op"]?.int64Value.map { Int($0) }
+        // `op` is an integer: not a string or a fraction that would read as one.
+        let op: Int? = if case .int(let value)? = parsed?["op"] { Int(truncatingIfNeeded: value) } else { nil }
         if let sink = state.trafficSink {
             recordPendingFrames()
             let payload = Redaction.redactTokenFields(in: bytes)
