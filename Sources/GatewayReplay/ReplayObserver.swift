@@ -4,16 +4,49 @@ import NIOCore
 import Synchronization
 
 /// The replay server's recording sink: keeps the live session's frames and connections for
-/// `--verify`, notes when the live bot identifies or resumes, and forwards everything to the
-/// `--record` recorder when there is one.
+/// `--verify`, notes when the live bot identifies or resumes and counts its calls, wakes the runner
+/// waiting for either, and forwards everything to the `--record` recorder when there is one.
 final class ReplayObserver: RecordingSink, Sendable {
+    /// What the runner can wait for.
+    enum Condition: Sendable {
+        /// At least `count` successful IDENTIFY/RESUMEs (of any session).
+        case identified(count: Int)
+        /// At least `count` calls of the bot: frames other than heartbeats, and REST calls. Counted
+        /// only when the server reports traffic (`recordsTraffic`).
+        case botCalls(count: Int)
+    }
+
+    private struct Waiter {
+        let id: UInt64
+        let condition: Condition
+        let continuation: CheckedContinuation<Void, Never>
+    }
+
     private struct State {
         var frames: [StoredFrame] = []
         var http: [StoredHTTPCall] = []
         var connections: [Int64: StoredConnection] = [:]
         /// MonotonicClock instants of each IDENTIFY/RESUME that succeeded, and the session.
         var identified: [(t: UInt64, sessionID: String)] = []
+        var botCalls = 0
+        var waiters: [Waiter] = []
+        var nextWaiterID: UInt64 = 0
         var startNs: UInt64
+
+        func holds(_ condition: Condition) -> Bool {
+            switch condition {
+            case .identified(let count): identified.count >= count
+            case .botCalls(let count): botCalls >= count
+            }
+        }
+
+        /// Removes and returns the waiters whose condition now holds.
+        mutating func takeSatisfiedWaiters() -> [Waiter] {
+            guard !waiters.isEmpty else { return [] }
+            let (satisfied, waiting) = (waiters.filter { holds($0.condition) }, waiters.filter { !holds($0.condition) })
+            waiters = waiting
+            return satisfied
+        }
     }
     private let state: Mutex<State>
     private let forward: (any RecordingSink)?
@@ -36,24 +69,27 @@ final class ReplayObserver: RecordingSink, Sendable {
         observe(events)
     }
 
-    /// Whether `observe` keeps anything of the event.
+    /// Whether `observe` keeps or counts anything of the event.
     private func isObserved(_ event: RecordEvent) -> Bool {
         switch event {
-        case .frame, .http: keepsTraffic
+        case .frame(let frame): keepsTraffic || frame.direction == .inbound
+        case .http, .connectionOpened, .connectionIdentified, .connectionClosed: true
         case .session, .control: false
-        case .connectionOpened, .connectionIdentified, .connectionClosed: true
         }
     }
 
-    /// Keeps what `--verify` and the runner need of a batch of events, under one lock.
+    /// Keeps what `--verify` and the runner need of a batch of events, under one lock, then wakes
+    /// the waiters whose condition now holds.
     private func observe(_ events: some Collection<RecordEvent>) {
         guard events.contains(where: isObserved) else { return }
-        state.withLock { state in
+        let satisfied = state.withLock { state in
             let start = state.startNs
             func offset(_ t: UInt64) -> Int64 { Int64(bitPattern: t &- start) }
             for event in events where isObserved(event) {
                 switch event {
                 case .frame(let frame):
+                    if frame.direction == .inbound, frame.op != GatewayOpcode.heartbeat.rawValue { state.botCalls += 1 }
+                    guard keepsTraffic else { continue }
                     state.frames.append(StoredFrame(
                         id: Int64(state.frames.count + 1), connectionID: frame.connectionID, sessionID: frame.sessionID,
                         tNs: offset(frame.t), direction: frame.direction, op: frame.op, seq: frame.seq, event: frame.event,
@@ -74,6 +110,8 @@ final class ReplayObserver: RecordingSink, Sendable {
                     state.connections[closed.connectionID]?.closeReason = closed.reason
                     state.connections[closed.connectionID]?.closedBy = closed.closedBy.rawValue
                 case .http(let call):
+                    state.botCalls += 1
+                    guard keepsTraffic else { continue }
                     state.http.append(StoredHTTPCall(
                         id: Int64(state.http.count + 1), sessionID: call.sessionID, tNs: offset(call.t), method: call.method,
                         path: call.path, status: call.status, request: call.request, response: call.response))
@@ -81,7 +119,33 @@ final class ReplayObserver: RecordingSink, Sendable {
                     break
                 }
             }
+            return state.takeSatisfiedWaiters()
         }
+        for waiter in satisfied { waiter.continuation.resume() }
+    }
+
+    /// Suspends until `condition` holds or the task is cancelled; returns whether it holds.
+    func wait(for condition: Condition) async -> Bool {
+        let id = state.withLock { state in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                // Under the lock: a cancellation handler that ran before this finds no waiter, and
+                // then `isCancelled` is already true here.
+                let now = state.withLock { state in
+                    if state.holds(condition) || Task.isCancelled { return true }
+                    state.waiters.append(Waiter(id: id, condition: condition, continuation: continuation))
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in state.waiters.firstIndex { $0.id == id }.map { state.waiters.remove(at: $0) } }
+            waiter?.continuation.resume()
+        }
+        return state.withLock { $0.holds(condition) }
     }
 
     func waitUntilWritable() async { await forward?.waitUntilWritable() }

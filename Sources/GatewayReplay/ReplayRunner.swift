@@ -39,6 +39,9 @@ public struct ReplayOutcome: Sendable {
     public var liveFrames: [StoredFrame]
     public var liveConnections: [StoredConnection]
     public var liveHTTP: [StoredHTTPCall]
+    /// The live bot's op 8 requests (their `d`) that the recording had no answer for: the server's
+    /// world answered them, and `--verify` reports them.
+    public var unansweredMemberRequests: [JSONValue]
 }
 
 /// Progress for the progress line.
@@ -100,7 +103,7 @@ public final class ReplayRunner: Sendable {
                 waitingForReconnect: waiting, awaitedShard: waiting ? scheduler.awaitedShard : nil)
         }
 
-        guard let first = try await waitForIdentify(index: 0, deadline: deadline) else {
+        guard let first = await waitForIdentify(index: 0, deadline: deadline) else {
             await server.close()
             _ = try? await serverTask.value
             return outcome(scheduler: scheduler, total: total, sessionID: nil, timeout: "no bot identified within the timeout")
@@ -134,7 +137,7 @@ public final class ReplayRunner: Sendable {
                 // Reconnects are counted here, at the end of a segment, where the scheduler needs
                 // them (one that came early is already in the observer and returns at once).
                 onProgress(progress(waiting: true))
-                guard let next = try await waitForIdentify(index: consumedIdentifies, deadline: deadline) else {
+                guard let next = await waitForIdentify(index: consumedIdentifies, deadline: deadline) else {
                     timeoutReason = scheduler.awaitedShard.map {
                         "shard \($0) of the bot did not identify within the timeout (the recording has more shards "
                             + "than the live bot started: run it with the recorded shard count)"
@@ -147,7 +150,16 @@ public final class ReplayRunner: Sendable {
                 break loop
             }
         }
-        if options.pacing == .maxSpeed { try await Task.sleep(for: .seconds(1)) }
+        if options.pacing == .maxSpeed, timeoutReason == nil, observer.recordsTraffic {
+            // At full speed the timeline ends the moment its last event is queued, with no recorded
+            // tail; the bot, which just got everything at once, still has to answer it, and its calls
+            // are what --verify compares and --record keeps. So the run waits until the bot has made
+            // as many calls as the recorded one, for at most the recorded tail (the time the recorded
+            // bot had after the last event). Without --verify or --record nobody sees those calls:
+            // the run ends at once (the close 1001 follows the last event on the wire).
+            let tail = clock.now.advanced(by: .nanoseconds(recording.timeline.tail))
+            _ = await wait(for: .botCalls(count: recording.botCallCount), until: deadline.map { min($0, tail) } ?? tail)
+        }
         let result = outcome(scheduler: scheduler, total: total, sessionID: sessionID, timeout: timeoutReason)
         await server.close()
         _ = try? await serverTask.value
@@ -158,15 +170,29 @@ public final class ReplayRunner: Sendable {
         let live = sessionID.map { observer.live(sessionID: $0) } ?? (frames: [], connections: [], http: [])
         return ReplayOutcome(
             performed: scheduler.performed, total: total, timeoutReason: timeout, liveFrames: live.frames,
-            liveConnections: live.connections, liveHTTP: live.http)
+            liveConnections: live.connections, liveHTTP: live.http,
+            unansweredMemberRequests: recording.responses.unansweredRequests.filter { $0.sessionID == sessionID }.map(\.data))
     }
 
     /// Waits until the `index`-th successful IDENTIFY/RESUME (nil at the deadline).
-    private func waitForIdentify(index: Int, deadline: ContinuousClock.Instant?) async throws -> (t: UInt64, sessionID: String)? {
-        while true {
-            if let found = observer.identified(index) { return found }
-            if let deadline, ContinuousClock.now >= deadline { return nil }
-            try await Task.sleep(for: .milliseconds(2))
+    private func waitForIdentify(index: Int, deadline: ContinuousClock.Instant?) async -> (t: UInt64, sessionID: String)? {
+        guard await wait(for: .identified(count: index + 1), until: deadline) else { return nil }
+        return observer.identified(index)
+    }
+
+    /// Waits until the observer sees `condition` (true) or the deadline passes (false).
+    private func wait(for condition: ReplayObserver.Condition, until deadline: ContinuousClock.Instant?) async -> Bool {
+        let observer = self.observer
+        guard let deadline else { return await observer.wait(for: condition) }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await observer.wait(for: condition) }
+            group.addTask {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
         }
     }
 
