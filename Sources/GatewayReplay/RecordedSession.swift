@@ -21,11 +21,6 @@ public struct RecordedSession: Sendable {
     /// Where it was read from, for reports.
     public let label: String
 
-    /// The bot's calls: its frames other than heartbeats, and its REST calls.
-    public var botCallCount: Int {
-        frames.count { $0.direction == .inbound && $0.op != GatewayOpcode.heartbeat.rawValue } + http.count
-    }
-
     /// Reads a session (`nil`: the only or first one) from a recording.
     /// - Throws: `ReplayError` for a session that is unknown or has no READY.
     public init(reader: RecordingReader, sessionID: String?) throws {

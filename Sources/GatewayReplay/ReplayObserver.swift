@@ -4,21 +4,15 @@ import NIOCore
 import Synchronization
 
 /// The replay server's recording sink: keeps the live session's frames and connections for
-/// `--verify`, notes when the live bot identifies or resumes and counts its calls, wakes the runner
-/// waiting for either, and forwards everything to the `--record` recorder when there is one.
+/// `--verify`, notes when the live bot identifies or resumes (and wakes the runner waiting for it),
+/// and forwards everything to the `--record` recorder when there is one.
 final class ReplayObserver: RecordingSink, Sendable {
-    /// What the runner can wait for.
-    enum Condition: Sendable {
-        /// At least `count` successful IDENTIFY/RESUMEs (of any session).
-        case identified(count: Int)
-        /// At least `count` calls of the bot: frames other than heartbeats, and REST calls. Counted
-        /// only when the server reports traffic (`recordsTraffic`).
-        case botCalls(count: Int)
-    }
+    typealias Identification = (t: UInt64, sessionID: String)
 
     private struct Waiter {
         let id: UInt64
-        let condition: Condition
+        /// Resumed once `identified` has more than this many entries.
+        let index: Int
         let continuation: CheckedContinuation<Void, Never>
     }
 
@@ -27,24 +21,17 @@ final class ReplayObserver: RecordingSink, Sendable {
         var http: [StoredHTTPCall] = []
         var connections: [Int64: StoredConnection] = [:]
         /// MonotonicClock instants of each IDENTIFY/RESUME that succeeded, and the session.
-        var identified: [(t: UInt64, sessionID: String)] = []
-        var botCalls = 0
+        var identified: [Identification] = []
         var waiters: [Waiter] = []
         var nextWaiterID: UInt64 = 0
         var startNs: UInt64
 
-        func holds(_ condition: Condition) -> Bool {
-            switch condition {
-            case .identified(let count): identified.count >= count
-            case .botCalls(let count): botCalls >= count
-            }
-        }
-
-        /// Removes and returns the waiters whose condition now holds.
+        /// Removes and returns the waiters whose identification has come.
         mutating func takeSatisfiedWaiters() -> [Waiter] {
             guard !waiters.isEmpty else { return [] }
-            let (satisfied, waiting) = (waiters.filter { holds($0.condition) }, waiters.filter { !holds($0.condition) })
-            waiters = waiting
+            let count = identified.count
+            let satisfied = waiters.filter { $0.index < count }
+            waiters.removeAll { $0.index < count }
             return satisfied
         }
     }
@@ -69,17 +56,17 @@ final class ReplayObserver: RecordingSink, Sendable {
         observe(events)
     }
 
-    /// Whether `observe` keeps or counts anything of the event.
+    /// Whether `observe` keeps anything of the event.
     private func isObserved(_ event: RecordEvent) -> Bool {
         switch event {
-        case .frame(let frame): keepsTraffic || frame.direction == .inbound
-        case .http, .connectionOpened, .connectionIdentified, .connectionClosed: true
+        case .frame, .http: keepsTraffic
         case .session, .control: false
+        case .connectionOpened, .connectionIdentified, .connectionClosed: true
         }
     }
 
     /// Keeps what `--verify` and the runner need of a batch of events, under one lock, then wakes
-    /// the waiters whose condition now holds.
+    /// the runner if it waits for an identification that came.
     private func observe(_ events: some Collection<RecordEvent>) {
         guard events.contains(where: isObserved) else { return }
         let satisfied = state.withLock { state in
@@ -88,8 +75,6 @@ final class ReplayObserver: RecordingSink, Sendable {
             for event in events where isObserved(event) {
                 switch event {
                 case .frame(let frame):
-                    if frame.direction == .inbound, frame.op != GatewayOpcode.heartbeat.rawValue { state.botCalls += 1 }
-                    guard keepsTraffic else { continue }
                     state.frames.append(StoredFrame(
                         id: Int64(state.frames.count + 1), connectionID: frame.connectionID, sessionID: frame.sessionID,
                         tNs: offset(frame.t), direction: frame.direction, op: frame.op, seq: frame.seq, event: frame.event,
@@ -110,8 +95,6 @@ final class ReplayObserver: RecordingSink, Sendable {
                     state.connections[closed.connectionID]?.closeReason = closed.reason
                     state.connections[closed.connectionID]?.closedBy = closed.closedBy.rawValue
                 case .http(let call):
-                    state.botCalls += 1
-                    guard keepsTraffic else { continue }
                     state.http.append(StoredHTTPCall(
                         id: Int64(state.http.count + 1), sessionID: call.sessionID, tNs: offset(call.t), method: call.method,
                         path: call.path, status: call.status, request: call.request, response: call.response))
@@ -124,19 +107,20 @@ final class ReplayObserver: RecordingSink, Sendable {
         for waiter in satisfied { waiter.continuation.resume() }
     }
 
-    /// Suspends until `condition` holds or the task is cancelled; returns whether it holds.
-    func wait(for condition: Condition) async -> Bool {
+    /// The `index`-th successful IDENTIFY/RESUME (of any session), once it happens; `nil` if the
+    /// task is cancelled first.
+    func identified(_ index: Int) async -> Identification? {
         let id = state.withLock { state in
             state.nextWaiterID += 1
             return state.nextWaiterID
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                // Under the lock: a cancellation handler that ran before this finds no waiter, and
-                // then `isCancelled` is already true here.
+                // Under the lock: a cancellation handler that ran before this found no waiter to
+                // resume, and then `isCancelled` is already true here.
                 let now = state.withLock { state in
-                    if state.holds(condition) || Task.isCancelled { return true }
-                    state.waiters.append(Waiter(id: id, condition: condition, continuation: continuation))
+                    if index < state.identified.count || Task.isCancelled { return true }
+                    state.waiters.append(Waiter(id: id, index: index, continuation: continuation))
                     return false
                 }
                 if now { continuation.resume() }
@@ -145,18 +129,13 @@ final class ReplayObserver: RecordingSink, Sendable {
             let waiter = state.withLock { state in state.waiters.firstIndex { $0.id == id }.map { state.waiters.remove(at: $0) } }
             waiter?.continuation.resume()
         }
-        return state.withLock { $0.holds(condition) }
+        return state.withLock { index < $0.identified.count ? $0.identified[index] : nil }
     }
 
     func waitUntilWritable() async { await forward?.waitUntilWritable() }
 
     /// Frames are needed for `--verify` or for a `--record` file; otherwise the server can skip them.
     var recordsTraffic: Bool { keepsTraffic || forward != nil }
-
-    /// The `index`-th successful IDENTIFY/RESUME, if it happened.
-    func identified(_ index: Int) -> (t: UInt64, sessionID: String)? {
-        state.withLock { index < $0.identified.count ? $0.identified[index] : nil }
-    }
 
     /// The live session's frames, connections and REST calls.
     func live(sessionID: String) -> (frames: [StoredFrame], connections: [StoredConnection], http: [StoredHTTPCall]) {

@@ -150,16 +150,6 @@ public final class ReplayRunner: Sendable {
                 break loop
             }
         }
-        if options.pacing == .maxSpeed, timeoutReason == nil, observer.recordsTraffic {
-            // At full speed the timeline ends the moment its last event is queued, with no recorded
-            // tail; the bot, which just got everything at once, still has to answer it, and its calls
-            // are what --verify compares and --record keeps. So the run waits until the bot has made
-            // as many calls as the recorded one, for at most the recorded tail (the time the recorded
-            // bot had after the last event). Without --verify or --record nobody sees those calls:
-            // the run ends at once (the close 1001 follows the last event on the wire).
-            let tail = clock.now.advanced(by: .nanoseconds(recording.timeline.tail))
-            _ = await wait(for: .botCalls(count: recording.botCallCount), until: deadline.map { min($0, tail) } ?? tail)
-        }
         let result = outcome(scheduler: scheduler, total: total, sessionID: sessionID, timeout: timeoutReason)
         await server.close()
         _ = try? await serverTask.value
@@ -175,22 +165,17 @@ public final class ReplayRunner: Sendable {
     }
 
     /// Waits until the `index`-th successful IDENTIFY/RESUME (nil at the deadline).
-    private func waitForIdentify(index: Int, deadline: ContinuousClock.Instant?) async -> (t: UInt64, sessionID: String)? {
-        guard await wait(for: .identified(count: index + 1), until: deadline) else { return nil }
-        return observer.identified(index)
-    }
-
-    /// Waits until the observer sees `condition` (true) or the deadline passes (false).
-    private func wait(for condition: ReplayObserver.Condition, until deadline: ContinuousClock.Instant?) async -> Bool {
+    private func waitForIdentify(index: Int, deadline: ContinuousClock.Instant?) async -> ReplayObserver.Identification? {
         let observer = self.observer
-        guard let deadline else { return await observer.wait(for: condition) }
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await observer.wait(for: condition) }
+        guard let deadline else { return await observer.identified(index) }
+        // Whichever comes first: the identification (the observer resumes the waiter) or the deadline.
+        return await withTaskGroup(of: ReplayObserver.Identification?.self) { group in
+            group.addTask { await observer.identified(index) }
             group.addTask {
                 try? await Task.sleep(until: deadline, clock: .continuous)
-                return false
+                return nil
             }
-            let first = await group.next() ?? false
+            let first = await group.next() ?? nil
             group.cancelAll()
             return first
         }

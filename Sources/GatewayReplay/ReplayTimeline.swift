@@ -44,13 +44,6 @@ public struct ReplayTimeline: Sendable {
 
     public init(segments: [Segment]) { self.segments = segments }
 
-    /// Recorded time (ns) from the last event (or the start of the last segment, when it has none)
-    /// to the end of the session: the time the recorded bot had to send its last frames.
-    public var tail: Int64 {
-        guard let last = segments.last else { return 0 }
-        return max(0, last.duration - (last.events.last?.offset ?? 0))
-    }
-
     /// How many events there are in all.
     public var eventCount: Int { segments.reduce(0) { $0 + $1.events.count } }
 }
