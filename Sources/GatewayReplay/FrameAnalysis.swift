@@ -3,7 +3,8 @@ import GatewayRecording
 
 /// One pass over a recorded session's frames that sorts the server's dispatches into what the
 /// server regenerates (READY, GUILD_CREATEs of IDENTIFY, RESUMED), what answers the bot's commands
-/// (member chunks after op 8, voice events after op 4) and what the timeline re-dispatches.
+/// (member chunks paired with their op 8 by `MemberRequestPairing`, voice events after op 4) and what
+/// the timeline re-dispatches (everything else after the first READY).
 struct FrameAnalysis {
     struct Dispatch {
         let tNs: Int64
@@ -25,22 +26,23 @@ struct FrameAnalysis {
 
     private struct ConnectionState {
         var sendingIdentifyGuilds = false
-        var memberRequest: String?
         var voiceRequest: String?
     }
 
     init(frames: [StoredFrame]) {
         var connections: [Int64: ConnectionState] = [:]
+        var memberRequests = MemberRequestPairing()
         for frame in frames {
             guard let payload = try? JSONValue(parsing: frame.payload) else { continue }
             let key = frame.connectionID ?? -1
             var state = connections[key] ?? ConnectionState()
             defer { connections[key] = state }
             let op = frame.op ?? payload["op"]?.int64Value.map(Int.init)
-            let data = payload["d"] ?? .null
+            var data = payload["d"] ?? .null
             if frame.direction == .inbound {
                 switch op {
-                case GatewayOpcode.requestGuildMembers.rawValue?: state.memberRequest = RecordedResponses.memberKey(data)
+                case GatewayOpcode.requestGuildMembers.rawValue?:
+                    memberRequests.request(data, connectionID: key, id: responses.addMemberRequest(data))
                 case GatewayOpcode.voiceStateUpdate.rawValue?: state.voiceRequest = RecordedResponses.voiceKey(data)
                 default: break
                 }
@@ -58,20 +60,33 @@ struct FrameAnalysis {
                 let firstOfShard = readyShards.insert(shard).inserted
                 anchors.append((frame.tNs, firstOfShard && !anchors.isEmpty ? shard : nil))
                 state.sendingIdentifyGuilds = true
+                continue
             case "RESUMED":
                 anchors.append((frame.tNs, nil))
+                continue
             case "GUILD_CREATE" where state.sendingIdentifyGuilds:
                 identifyGuilds.append(data)
-            case "GUILD_MEMBERS_CHUNK" where state.memberRequest != nil:
-                responses.addMemberChunk(data, for: state.memberRequest!)
-                if (data["chunk_index"]?.int64Value ?? 0) + 1 >= (data["chunk_count"]?.int64Value ?? 1) { state.memberRequest = nil }
-            case "VOICE_STATE_UPDATE", "VOICE_SERVER_UPDATE" where state.voiceRequest != nil:
-                responses.addVoiceAnswer(event: event, data: data, for: state.voiceRequest!)
-                if event == "VOICE_SERVER_UPDATE" || data["channel_id"] == .null { state.voiceRequest = nil }
+                continue
+            case "GUILD_MEMBERS_CHUNK":
+                if let request = memberRequests.answer(data, connectionID: key) {
+                    responses.addMemberChunk(data, toRequest: request)
+                    continue
+                }
+                // Its request is not in the recording: it goes out by the clock, without the
+                // recorded nonce (which names a request the live bot never made).
+                data["nonce"] = nil
+            case "VOICE_STATE_UPDATE", "VOICE_SERVER_UPDATE":
+                if let request = state.voiceRequest {
+                    responses.addVoiceAnswer(event: event, data: data, for: request)
+                    if event == "VOICE_SERVER_UPDATE" || data["channel_id"] == .null { state.voiceRequest = nil }
+                    continue
+                }
             default:
-                guard firstReady != nil else { continue }
-                timelineDispatches.append(Dispatch(tNs: frame.tNs, event: event, data: data, guildID: data["guild_id"]?.snowflake))
+                break
             }
+            // Not an answer: it goes out by the clock.
+            guard firstReady != nil else { continue }
+            timelineDispatches.append(Dispatch(tNs: frame.tNs, event: event, data: data, guildID: data["guild_id"]?.snowflake))
         }
     }
 }

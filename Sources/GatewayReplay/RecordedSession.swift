@@ -35,7 +35,7 @@ public struct RecordedSession: Sendable {
             label: "\(reader.path) session \(id)")
     }
 
-    private init(id: String, frames: [StoredFrame], controls: [StoredControl], connections: [StoredConnection], http: [StoredHTTPCall], label: String) throws {
+    init(id: String, frames: [StoredFrame], controls: [StoredControl], connections: [StoredConnection], http: [StoredHTTPCall], label: String) throws {
         sessionID = id
         self.http = http
         self.label = label

@@ -39,6 +39,9 @@ public struct ReplayOutcome: Sendable {
     public var liveFrames: [StoredFrame]
     public var liveConnections: [StoredConnection]
     public var liveHTTP: [StoredHTTPCall]
+    /// The live bot's op 8 requests (their `d`) that the recording had no answer for: the server's
+    /// world answered them, and `--verify` reports them.
+    public var unansweredMemberRequests: [JSONValue]
 }
 
 /// Progress for the progress line.
@@ -100,7 +103,7 @@ public final class ReplayRunner: Sendable {
                 waitingForReconnect: waiting, awaitedShard: waiting ? scheduler.awaitedShard : nil)
         }
 
-        guard let first = try await waitForIdentify(index: 0, deadline: deadline) else {
+        guard let first = await waitForIdentify(index: 0, deadline: deadline) else {
             await server.close()
             _ = try? await serverTask.value
             return outcome(scheduler: scheduler, total: total, sessionID: nil, timeout: "no bot identified within the timeout")
@@ -134,7 +137,7 @@ public final class ReplayRunner: Sendable {
                 // Reconnects are counted here, at the end of a segment, where the scheduler needs
                 // them (one that came early is already in the observer and returns at once).
                 onProgress(progress(waiting: true))
-                guard let next = try await waitForIdentify(index: consumedIdentifies, deadline: deadline) else {
+                guard let next = await waitForIdentify(index: consumedIdentifies, deadline: deadline) else {
                     timeoutReason = scheduler.awaitedShard.map {
                         "shard \($0) of the bot did not identify within the timeout (the recording has more shards "
                             + "than the live bot started: run it with the recorded shard count)"
@@ -147,7 +150,6 @@ public final class ReplayRunner: Sendable {
                 break loop
             }
         }
-        if options.pacing == .maxSpeed { try await Task.sleep(for: .seconds(1)) }
         let result = outcome(scheduler: scheduler, total: total, sessionID: sessionID, timeout: timeoutReason)
         await server.close()
         _ = try? await serverTask.value
@@ -158,15 +160,24 @@ public final class ReplayRunner: Sendable {
         let live = sessionID.map { observer.live(sessionID: $0) } ?? (frames: [], connections: [], http: [])
         return ReplayOutcome(
             performed: scheduler.performed, total: total, timeoutReason: timeout, liveFrames: live.frames,
-            liveConnections: live.connections, liveHTTP: live.http)
+            liveConnections: live.connections, liveHTTP: live.http,
+            unansweredMemberRequests: recording.responses.unansweredRequests.filter { $0.sessionID == sessionID }.map(\.data))
     }
 
     /// Waits until the `index`-th successful IDENTIFY/RESUME (nil at the deadline).
-    private func waitForIdentify(index: Int, deadline: ContinuousClock.Instant?) async throws -> (t: UInt64, sessionID: String)? {
-        while true {
-            if let found = observer.identified(index) { return found }
-            if let deadline, ContinuousClock.now >= deadline { return nil }
-            try await Task.sleep(for: .milliseconds(2))
+    private func waitForIdentify(index: Int, deadline: ContinuousClock.Instant?) async -> ReplayObserver.Identification? {
+        let observer = self.observer
+        guard let deadline else { return await observer.identified(index) }
+        // Whichever comes first: the identification (the observer resumes the waiter) or the deadline.
+        return await withTaskGroup(of: ReplayObserver.Identification?.self) { group in
+            group.addTask { await observer.identified(index) }
+            group.addTask {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
     }
 

@@ -2,7 +2,8 @@
 /// manual clock and the runner with `ContinuousClock`.
 ///
 /// Each event leaves at its recorded offset divided by the speed (`maxSpeed`: at once, order kept),
-/// with gaps longer than `maxGap` shortened to it. At the end of a segment the scheduler waits for
+/// with gaps longer than `maxGap` shortened to it; then the bot gets the recorded tail (scaled by the
+/// speed, whole at `maxSpeed`, at most `maxGap`). At the end of a segment the scheduler waits for
 /// the live bot to reconnect (resume or identify again) and continues from that moment.
 public struct ReplayScheduler<C: Clock>: Sendable where C.Duration == Duration, C.Instant: Sendable {
     /// How fast the timeline runs.
@@ -94,9 +95,11 @@ public struct ReplayScheduler<C: Clock>: Sendable where C.Duration == Duration, 
             index = 0
             anchor(at: now)
         }
-        // The recorded tail: the bot gets the recorded time after the last event to send its last frames.
+        // The recorded tail: the bot gets the recorded time after the last event to send its last
+        // frames, at `maxSpeed` too (which removes the waits before events, not the bot's time to
+        // answer them: it got them all at once, and its answers are what --verify compares).
         guard !finishedTail, let last = timeline.segments.last else { return .finished }
-        let tailDue = dueTime(offset: max(last.duration, previousOffset))
+        let tailDue = dueTime(offset: max(last.duration, previousOffset), isTail: true)
         if tailDue > now { return .sleep(until: tailDue) }
         finishedTail = true
         return .finished
@@ -107,16 +110,15 @@ public struct ReplayScheduler<C: Clock>: Sendable where C.Duration == Duration, 
         previousOffset = 0
     }
 
-    private func dueTime(offset: Int64) -> C.Instant {
+    private func dueTime(offset: Int64, isTail: Bool = false) -> C.Instant {
         guard let previousDue else { preconditionFailure("not started") }
+        let recordedGap = max(0, offset - previousOffset)
+        var gap: Duration
         switch pacing {
-        case .maxSpeed:
-            return previousDue
-        case .speed(let factor):
-            let recordedGap = max(0, offset - previousOffset)
-            var gap = Duration.nanoseconds(Int64((Double(recordedGap) / factor).rounded()))
-            if let maxGap, gap > maxGap { gap = maxGap }
-            return previousDue.advanced(by: gap)
+        case .maxSpeed: gap = isTail ? .nanoseconds(recordedGap) : .zero
+        case .speed(let factor): gap = .nanoseconds(Int64((Double(recordedGap) / factor).rounded()))
         }
+        if let maxGap, gap > maxGap { gap = maxGap }
+        return previousDue.advanced(by: gap)
     }
 }

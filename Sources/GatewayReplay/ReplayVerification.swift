@@ -1,4 +1,5 @@
 import GatewayDiff
+import GatewayModel
 import GatewayRecording
 
 /// `replay --verify`: the live bot's frames against the recorded bot's, through the same comparison
@@ -10,6 +11,8 @@ public struct ReplayVerdict: Sendable {
     public var comparison: ComparisonReport
     /// Why the replay stopped early, if it did.
     public var timeoutReason: String?
+    /// One line per live op 8 request that the recording had no answer for (the world answered it).
+    public var unansweredRequests: [String]
 
     /// Compares a finished replay with its recording.
     /// - Parameters:
@@ -24,12 +27,22 @@ public struct ReplayVerdict: Sendable {
             frames: outcome.liveFrames, connections: outcome.liveConnections, http: outcome.liveHTTP, label: "live bot")
         comparison = BehaviourComparison.compare(recordedBehaviour, liveBehaviour, options: options)
         timeoutReason = outcome.timeoutReason
-        passed = comparison.isEqual && outcome.timeoutReason == nil
+        unansweredRequests = outcome.unansweredMemberRequests.map { request in
+            "the live bot's op 8 \(request.jsonString) has no recorded answer: the replay's world answered it"
+        }
+        passed = comparison.isEqual && outcome.timeoutReason == nil && unansweredRequests.isEmpty
+    }
+
+    /// The first thing that went wrong, in one line (`nil` when the replay passed).
+    public var firstProblem: String? {
+        guard !passed else { return nil }
+        return timeoutReason ?? comparison.firstDivergence?.message ?? unansweredRequests.first ?? "the bot behaved differently"
     }
 
     /// The report for people: the first divergence side by side, hints, timings.
     public func render(color: Bool) -> String {
         var text = comparison.render(format: .text(color: color))
+        if !unansweredRequests.isEmpty { text = unansweredRequests.joined(separator: "\n") + "\n" + text }
         if let timeoutReason { text = "replay stopped early: \(timeoutReason)\n" + text }
         return text
     }

@@ -19,11 +19,13 @@ struct Replay: AsyncParsableCommand {
             fault (stop ACKs, disconnect with its code, invalidate, op 7, op 9, heartbeat request, TCP \
             drop) happens again at its scaled time. After a recorded reconnect the timeline waits until \
             the live bot has resumed or identified again. Member chunks (op 8) and voice events (op 4) \
-            are sent when the live bot asks for them. A recording of several shards replays to a bot \
+            are sent when the live bot asks for them, chunks under the live request's nonce; a request \
+            the recording has no answer for is answered from the recorded guilds and reported by \
+            --verify. A recording of several shards replays to a bot \
             with the same shard count: each event goes to the shard that owns its guild.
 
             The run ends when the timeline is done and the bot has had the recorded time after the \
-            last event, or at --timeout (exit 1). With --verify the bot's frames are compared with the \
+            last event (also at --max-speed), or at --timeout (exit 1). With --verify the bot's frames are compared with the \
             recorded bot's: the first divergence is printed and the exit status is 1. --report writes \
             the live run's report (see `gatewaytape report`), pass or fail, so a CI job can keep it \
             next to the --junit file.

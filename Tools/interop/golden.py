@@ -5,7 +5,9 @@ Shared by the recorder (Tools/recordings/record_golden.py) and the replay tests
 was recorded, so both build their client here.
 
 Every golden bot is discord.py 2.7.1 `discord.Client` (harness.TapeClient) with
-  - intents: `discord.Intents.default()` + `message_content` (value GOLDEN_INTENTS),
+  - intents: `discord.Intents.default()` + `message_content` (value GOLDEN_INTENTS), plus `members`
+    in the members scenario (MEMBERS_INTENTS: discord.py then chunks every guild at startup with
+    one op 8 per guild, sent back to back before the answers are read),
   - `guild_ready_timeout=0.5`, `enable_debug_events=True`,
   - `before_identify_hook` that does not sleep (harness.TapeClient),
   - `heartbeat_timeout=3.0` for the zombie scenario only (discord.py's default, 60 s, elsewhere),
@@ -17,30 +19,47 @@ The server was `gatewaytape serve --heartbeat-interval 1000` (HELLO interval 100
 
 from __future__ import annotations
 
-from typing import Any, Dict
+import sqlite3
+from typing import Any, Dict, List
 
 import discord
 
 from harness import Bot, GatewayTape
 
 HEARTBEAT_MS = 1000
-SCENARIOS = ("plain", "resume", "zombie", "invalidate")
+SCENARIOS = ("plain", "resume", "zombie", "invalidate", "members")
 
 
-def golden_intents(message_content: bool = True) -> discord.Intents:
+def golden_intents(message_content: bool = True, members: bool = False) -> discord.Intents:
     value = discord.Intents.default()
     value.message_content = message_content
+    value.members = members
     return value
 
 
 GOLDEN_INTENTS = golden_intents().value
+MEMBERS_INTENTS = golden_intents(members=True).value
+
+
+def member_traffic(path: str) -> List[str]:
+    """A recording's op 8 requests and GUILD_MEMBERS_CHUNKs in wire order ("request" / "chunk").
+    The members golden file must start with both requests before the first chunk: the order that
+    replay once paired wrongly (issue 16)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)  # immutable: no -wal/-shm
+    try:
+        rows = db.execute("SELECT direction FROM frames WHERE (direction = 'in' AND op = 8) "
+                          "OR (direction = 'out' AND event = 'GUILD_MEMBERS_CHUNK') ORDER BY id").fetchall()
+    finally:
+        db.close()
+    return ["request" if direction == "in" else "chunk" for (direction,) in rows]
 
 
 def client_options(scenario: str) -> Dict[str, Any]:
     """Keyword arguments for harness.Bot for one golden scenario."""
     if scenario not in SCENARIOS:
         raise ValueError(f"unknown golden scenario {scenario!r}")
-    options: Dict[str, Any] = {"intents": golden_intents(), "guild_ready_timeout": 0.5, "enable_debug_events": True}
+    options: Dict[str, Any] = {"intents": golden_intents(members=scenario == "members"), "guild_ready_timeout": 0.5,
+                               "enable_debug_events": True}
     if scenario == "zombie":
         options["heartbeat_timeout"] = 3.0
     return options

@@ -13,6 +13,7 @@ with only SPEC §7's tables.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -20,11 +21,11 @@ import sqlite3
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, AsyncIterator, Dict, List, Optional
 
 import pytest
 
-from golden import GOLDEN_INTENTS, SCENARIOS, golden_bot, golden_intents
+from golden import GOLDEN_INTENTS, SCENARIOS, client_options, golden_bot, golden_intents, member_traffic
 from harness import Bot, GatewayTape, message_create, new_snowflake, shard_of
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -88,6 +89,19 @@ def recorded_run(path: str) -> RecordedRun:
 def file_digest(path: str) -> str:
     with open(path, "rb") as fh:
         return hashlib.sha256(fh.read()).hexdigest()
+
+
+@contextlib.asynccontextmanager
+async def recording_server(binary: str, path: str) -> AsyncIterator[GatewayTape]:
+    """`gatewaytape serve --record PATH` (HELLO interval 1 s) for the block, then SIGTERM: exit 0."""
+    server = GatewayTape(binary, heartbeat_interval=1000, extra_args=["--record", path])
+    try:
+        yield server
+    finally:
+        code = server.stop()
+        tail = server.stderr_tail()
+        server.cleanup()
+    assert code == 0, f"serve --record exited {code}\n{tail}"
 
 
 # --------------------------------------------------------------------------- the replay process
@@ -243,6 +257,48 @@ def assert_lived_through(result: ReplayResult, expected: RecordedRun, scenario: 
         assert replied == expected.messages and expected.rest_posts == len(replied), (replied, expected)
 
 
+def member_chunk_problems(result: ReplayResult) -> List[str]:
+    """Issue 16 as discord.py saw it: every GUILD_MEMBERS_CHUNK it received during the replay carries
+    the nonce of one of its own op 8 requests and names the guild that request named, and each
+    request got its chunks."""
+    end = result.end_at
+    requests = {p["d"].get("nonce"): str(p["d"]["guild_id"]) for p in result.bot.log.sent_payloads() if p.get("op") == 8}
+    if not requests:
+        return ["discord.py sent no op 8 (the members intent makes it chunk every guild at startup)"]
+    problems, answered = [], set()
+    for e in result.bot.log.matching("tape_receive"):
+        payload = json.loads(e.args[1])
+        if e.at > end or payload.get("t") != "GUILD_MEMBERS_CHUNK":
+            continue
+        nonce, guild = payload["d"].get("nonce"), str(payload["d"].get("guild_id"))
+        if nonce not in requests:
+            problems.append(f"a chunk for guild {guild} carries nonce {nonce!r}, not one of the bot's own {sorted(requests)}")
+        elif requests[nonce] != guild:
+            problems.append(f"the chunk for nonce {nonce!r} names guild {guild}, the request named {requests[nonce]}")
+        else:
+            answered.add(nonce)
+    problems += [f"the request for guild {requests[n]} (nonce {n!r}) got no chunk" for n in requests if n not in answered]
+    return problems
+
+
+def ready_after_ready_s(result: ReplayResult) -> float:
+    """From the READY frame discord.py received to its on_ready."""
+    ready_frames = [e.at for e in result.bot.log.matching("tape_receive") if json.loads(e.args[1]).get("t") == "READY"]
+    on_ready = [e.at for e in result.bot.log.matching("ready")]
+    assert ready_frames and on_ready, result.explain()
+    return on_ready[0] - ready_frames[0]
+
+
+def assert_members_replayed(result: ReplayResult) -> None:
+    problems = member_chunk_problems(result)
+    assert not problems, f"{problems}\n{result.explain()}"
+    delay = ready_after_ready_s(result)
+    assert delay <= 1.0, f"on_ready {delay:.2f}s after READY (waited for discord.py's chunk timeout?)\n{result.explain()}"
+    for guild in result.bot.client.guilds:
+        assert guild.chunked and len(guild.members) == guild.member_count, (
+            f"{guild.name}: {len(guild.members)} members cached, member_count {guild.member_count}")
+
+
 # --------------------------------------------------------------------------- golden recordings with --verify
 
 
@@ -268,6 +324,9 @@ async def test_golden_replay_verifies(scenario: str, gatewaytape_bin: str, tmp_p
             assert [p.get("d") for p in result.bot.log.received_payloads() if p.get("op") == 9] == [False]
         if scenario == "zombie":
             assert result.count("disconnect") >= 1, result.explain()
+        if scenario == "members":
+            assert member_traffic(path)[:4] == ["request", "request", "chunk", "chunk"], member_traffic(path)
+            assert_members_replayed(result)
         # at 1x the run lasts about as long as the recording (never much shorter)
         assert result.elapsed_s >= 0.8 * expected.duration_s, (
             f"replay took {result.elapsed_s:.1f}s, the recording {expected.duration_s:.1f}s\n{result.explain()}")
@@ -424,9 +483,8 @@ async def test_sharded_session_replays_by_shard(gatewaytape_bin: str, tmp_path) 
     the shard that owns its guild, in the recorded order (issue 5 item 3: shards map by shard id)."""
     path = str(tmp_path / "sharded.sqlite")
     options: Dict[str, Any] = {"intents": golden_intents(), "sharded": True, "shard_count": 2}
-    server = GatewayTape(gatewaytape_bin, heartbeat_interval=1000, extra_args=["--record", path])
     sent: List[tuple] = []
-    try:
+    async with recording_server(gatewaytape_bin, path) as server:
         created = await server.control.acreate_session(name="sharded")
         async with Bot(server, created["token"], **options) as bot:
             await bot.ready(timeout=20)
@@ -445,11 +503,6 @@ async def test_sharded_session_replays_by_shard(gatewaytape_bin: str, tmp_path) 
                     sent.append((content, shard_of(guild.id, 2)))
                     await asyncio.sleep(0.2)
             await asyncio.sleep(0.5)
-    finally:
-        code = server.stop()
-        tail = server.stderr_tail()
-        server.cleanup()
-    assert code == 0, f"serve --record exited {code}\n{tail}"
     expected = recorded_run(path)
     assert expected.messages == [content for content, _ in sent], expected
     assert expected.readies == 2, f"two shards, two READYs recorded: {expected}"
@@ -610,5 +663,39 @@ async def test_replay_recording_written_by_sqlite3(gatewaytape_bin: str, tmp_pat
         assert all(str(m.channel.id) == CHANNEL_ID and m.author.name == "carol" for m in msgs), msgs
         gap = result.message_span_s()
         assert 0.2 <= gap <= 1.4, f"the two messages arrived {gap:.2f}s apart, recorded 0.4 s"
+    finally:
+        result.replay.cleanup()
+
+
+# --------------------------------------------------------------------------- member chunks (issue 16)
+
+
+@pytest.mark.timeout_s(REPLAY_TIMEOUT_S + 60)
+async def test_members_intent_recorded_and_replayed(gatewaytape_bin: str, tmp_path) -> None:
+    """discord.py with the members intent chunks both guilds at startup (two op 8 back to back):
+    recorded with `serve --record`, then replayed with --verify to the same bot: exit 0, every chunk
+    carries one of the live bot's own nonces and the guild its request named (never a recorded
+    nonce, never another guild's members), and on_ready comes within 1 s of READY."""
+    path = str(tmp_path / "members.sqlite")
+    async with recording_server(gatewaytape_bin, path) as server:
+        created = await server.control.acreate_session(name="members")
+        async with Bot(server, created["token"], **client_options("members")) as bot:
+            await bot.ready(timeout=20)
+            guilds = sorted(bot.client.guilds, key=lambda g: g.id)
+            assert len(guilds) == 2 and all(g.chunked for g in guilds), [(g.name, len(g.members)) for g in guilds]
+            await asyncio.sleep(0.3)
+            channel = min(guilds[0].text_channels, key=lambda c: c.id)
+            data = message_create(str(channel.id), str(guilds[0].id), "after chunking", message_id=new_snowflake())
+            assert (await server.control.adispatch(created["id"], "MESSAGE_CREATE", data))["delivered"] == 1
+            await bot.wait_for("message", predicate=lambda m: m.content == "after chunking")
+            await asyncio.sleep(0.5)
+    recorded = member_traffic(path)
+    assert recorded.count("request") == 2 and recorded.count("chunk") >= 2, recorded
+
+    result = await run_replay(gatewaytape_bin, path, "members", ["--verify", "--timeout", str(REPLAY_TIMEOUT_S)])
+    try:
+        assert result.code == 0, result.explain()
+        assert result.messages == ["after chunking"], result.explain()
+        assert_members_replayed(result)
     finally:
         result.replay.cleanup()

@@ -8,7 +8,7 @@ scenario through the control API, closes the client (`client.close()`: close 100
 the server with SIGTERM (exit 0, recording flushed, no -wal/-shm left).
 
     Tools/interop/.venv/bin/python Tools/recordings/record_golden.py [--out recordings]
-        [--only plain resume zombie invalidate]
+        [--only plain resume zombie invalidate members]
 
 | file | scenario |
 |---|---|
@@ -16,6 +16,7 @@ the server with SIGTERM (exit 0, recording flushed, no -wal/-shm left).
 | resume.sqlite | three messages, disconnect 4000, RESUME → RESUMED, three more messages |
 | zombie.sqlite | stop-acks → discord.py (heartbeat_timeout 3 s) reconnects and resumes → flags cleared → healthy, one message |
 | invalidate.sqlite | a message, invalidate + disconnect 4000 → RESUME → op 9 d:false → IDENTIFY → READY → a message |
+| members.sqlite | `members` intent: two op 8 (one per guild) back to back, then both chunks; two messages |
 
 The binary is `.build/debug/gatewaytape` unless GATEWAYTAPE_BIN says otherwise.
 """
@@ -36,7 +37,7 @@ sys.path.insert(0, os.path.join(ROOT, "Tools", "interop"))
 
 import discord  # noqa: E402
 
-from golden import HEARTBEAT_MS, SCENARIOS, golden_bot  # noqa: E402
+from golden import HEARTBEAT_MS, SCENARIOS, golden_bot, member_traffic  # noqa: E402
 from harness import Bot, GatewayTape, message_create, new_snowflake, record_run  # noqa: E402
 
 TOKEN_NAME = "golden"
@@ -108,8 +109,17 @@ async def invalidate(server: GatewayTape, sid: str, bot: Bot) -> None:
     assert bot.log.count("resumed") == 0, bot.log.summary()
 
 
+async def members(server: GatewayTape, sid: str, bot: Bot) -> None:
+    assert all(guild.chunked for guild in bot.client.guilds), [(g.name, len(g.members)) for g in bot.client.guilds]
+    await asyncio.sleep(0.5)
+    for i in range(1, 3):
+        await send(server, sid, bot, f"member count {i}")
+        await asyncio.sleep(MESSAGE_SPACING)
+    await asyncio.sleep(1.0)
+
+
 DRIVERS: Dict[str, Callable[[GatewayTape, str, Bot], Awaitable[None]]] = {
-    "plain": plain, "resume": resume, "zombie": zombie, "invalidate": invalidate,
+    "plain": plain, "resume": resume, "zombie": zombie, "invalidate": invalidate, "members": members,
 }
 
 
@@ -132,6 +142,11 @@ def record(binary: str, path: str, scenario: str) -> None:
         db.close()
     if sessions != 1:
         raise SystemExit(f"{path}: {sessions} sessions, expected 1")
+    if scenario == "members":
+        order = member_traffic(path)
+        if order[:4] != ["request", "request", "chunk", "chunk"]:
+            raise SystemExit(f"{path}: op 8 requests and chunks in the order {order}; the golden file must hold both "
+                             "requests before the first chunk (what issue 16 replayed wrongly): record it again")
     print(f"recorded {os.path.relpath(path)}: {messages} MESSAGE_CREATE frames, {last / 1e9:.1f} s")
 
 

@@ -1,15 +1,17 @@
 import GatewayModel
 
-/// An op 8 REQUEST_GUILD_MEMBERS: which members it asks for and how the chunks echo it.
-struct MemberRequest {
-    let query: String?
-    let limit: Int
-    let userIDs: [String]?
-    let presences: Bool
+/// An op 8 REQUEST_GUILD_MEMBERS: which members it asks for and how the chunks echo it (the
+/// server's answers, and `replay`'s pairing of recorded chunks with recorded requests).
+public struct MemberRequest: Sendable {
+    public let query: String?
+    public let limit: Int
+    public let userIDs: [String]?
+    public let presences: Bool
     /// Echoed only when at most 32 bytes.
-    let nonce: JSONValue?
+    public let nonce: JSONValue?
 
-    init(_ data: JSONValue) {
+    /// Reads the request's `d`.
+    public init(_ data: JSONValue) {
         query = data["query"]?.stringValue
         limit = Int(data["limit"]?.int64Value ?? 0)
         switch data["user_ids"] {
@@ -23,7 +25,7 @@ struct MemberRequest {
 
     /// The members the request selects: by `user_ids` (at most 100), or by username/nick prefix
     /// (case-insensitive; `""` with limit 0 is everyone), capped by `limit`.
-    func select(from members: [JSONValue]) -> [JSONValue] {
+    public func select(from members: [JSONValue]) -> [JSONValue] {
         if let userIDs {
             let wanted = Set(userIDs.prefix(100))
             return members.filter { member in member["user"]?["id"]?.stringValue.map(wanted.contains) ?? false }
