@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Protocol values, payload model, fixtures and the recording sink protocol. Only NIOCore (frames
@@ -33,6 +34,11 @@ let package = Package(
         // zlib-stream and zstd-stream transport compression.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "GatewayCompression", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        // Scenario files (JSON or YAML): rules, validation and the trigger-matching state machine.
+        .target(
+            name: "GatewayScenario",
+            dependencies: ["GatewayModel", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings),
         // SQLite recordings: writer, reader, export/import.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(
@@ -45,6 +51,7 @@ let package = Package(
             dependencies: [
                 "GatewayModel",
                 "GatewayCompression",
+                "GatewayScenario",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -65,7 +72,7 @@ let package = Package(
         .target(
             name: "GatewayReplay",
             dependencies: [
-                "GatewayModel", "GatewayRecording", "GatewayDiff", "GatewayServer",
+                "GatewayModel", "GatewayRecording", "GatewayDiff", "GatewayServer", "GatewayScenario",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -79,6 +86,7 @@ let package = Package(
                 "GatewayRecording",
                 "GatewayDiff",
                 "GatewayReplay",
+                "GatewayScenario",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -103,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "GatewayServerTests",
             dependencies: [
-                "GatewayServer", "GatewayModel", "GatewayCompression", "GatewayTestClient",
+                "GatewayServer", "GatewayModel", "GatewayCompression", "GatewayTestClient", "GatewayScenario",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -119,12 +127,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GatewayModelTests", dependencies: ["GatewayModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayScenarioTests", dependencies: ["GatewayScenario", "GatewayModel"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayCompressionTests", dependencies: ["GatewayCompression"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayDiffTests", dependencies: ["GatewayDiff", "GatewayRecording", "GatewayModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayReplayTests",
             dependencies: [
-                "GatewayReplay", "GatewayDiff", "GatewayRecording", "GatewayServer", "GatewayModel", "GatewayTestClient",
+                "GatewayReplay", "GatewayDiff", "GatewayRecording", "GatewayServer", "GatewayModel", "GatewayTestClient", "GatewayScenario",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

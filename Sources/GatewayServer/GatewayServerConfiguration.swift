@@ -1,4 +1,5 @@
 import GatewayModel
+import GatewayScenario
 
 /// How a `GatewayServer` listens and behaves. Every field has the default `gatewaytape serve` uses.
 public struct GatewayServerConfiguration: Sendable {
@@ -21,6 +22,8 @@ public struct GatewayServerConfiguration: Sendable {
     public var recordingSink: (any RecordingSink)?
     /// Answers op 8 and op 4 instead of the fixture (replay).
     public var commandResponder: (any GatewayCommandResponder)?
+    /// A scenario armed on every session when it is created (`--scenario`).
+    public var scenario: Scenario?
 
     public init(
         host: String = "127.0.0.1",
@@ -31,8 +34,10 @@ public struct GatewayServerConfiguration: Sendable {
         controlToken: String? = nil,
         rateLimit: Bool = true,
         recordingSink: (any RecordingSink)? = nil,
-        commandResponder: (any GatewayCommandResponder)? = nil
+        commandResponder: (any GatewayCommandResponder)? = nil,
+        scenario: Scenario? = nil
     ) {
+        self.scenario = scenario
         self.commandResponder = commandResponder
         self.host = host
         self.port = port

@@ -14,7 +14,7 @@ final class GatewayState: Sendable {
 
     init(configuration: GatewayServerConfiguration) {
         self.configuration = configuration
-        self.registry = SessionRegistry(sink: configuration.recordingSink)
+        self.registry = SessionRegistry(sink: configuration.recordingSink, scenario: configuration.scenario)
         self.trafficSink = configuration.recordingSink.flatMap { $0.recordsTraffic ? $0 : nil }
         self.interval = Atomic(configuration.heartbeatInterval)
     }

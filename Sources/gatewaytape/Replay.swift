@@ -19,7 +19,8 @@ struct Replay: AsyncParsableCommand {
             drop) happens again at its scaled time. After a recorded reconnect the timeline waits until \
             the live bot has resumed or identified again. Member chunks (op 8) and voice events (op 4) \
             are sent when the live bot asks for them. A recording of several shards replays to a bot \
-            with the same shard count: each event goes to the shard that owns its guild.
+            with the same shard count: each event goes to the shard that owns its guild. A --scenario \
+            adds its rules on top of the recording's own faults.
 
             The run ends when the timeline is done and the bot has had the recorded time after the \
             last event, or at --timeout (exit 1). With --verify the bot's frames are compared with the \
@@ -28,6 +29,7 @@ struct Replay: AsyncParsableCommand {
             Examples:
               gatewaytape replay recordings/plain.sqlite --verify --timeout 60
               gatewaytape replay run.sqlite --speed 10 --max-gap 2000 --record replayed.sqlite
+              gatewaytape replay run.sqlite --scenario recordings/scenarios/zombie-after-heartbeats.yaml
             """
     )
 
@@ -60,6 +62,8 @@ struct Replay: AsyncParsableCommand {
 
     @OptionGroup var server: ServerOptions
 
+    @OptionGroup var scenario: ScenarioOption
+
     @Option(help: ArgumentHelp("Give up after this many seconds (a bot that never connects or never recovers): exit 1.", valueName: "s"))
     var timeout: Double?
 
@@ -71,6 +75,7 @@ struct Replay: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let scenario = try scenario.load()
         let recorded: RecordedSession
         do {
             recorded = try RecordedSession(reader: try RecordingReader(path: file), sessionID: session)
@@ -89,7 +94,7 @@ struct Replay: AsyncParsableCommand {
         let options = ReplayOptions(
             host: server.host, port: server.port, pacing: maxSpeed ? .maxSpeed : .speed(speed ?? 1),
             maxGap: maxGap.map { .milliseconds($0) }, timeout: timeout.map { .milliseconds(Int64($0 * 1000)) },
-            keepsLiveTraffic: verify)
+            keepsLiveTraffic: verify, scenario: scenario)
         let runner = ReplayRunner(recording: recorded, options: options, recordingSink: recorder, logger: makeLogger())
         let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1)
         let started = ContinuousClock.now

@@ -25,15 +25,15 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     let responder: HTTPChannelHandler.Responder
-    let state: GatewayState
+    let server: GatewayServer
 
-    init(responder: @escaping HTTPChannelHandler.Responder, state: GatewayState) {
-        self.state = state
+    init(responder: @escaping HTTPChannelHandler.Responder, server: GatewayServer) {
+        self.server = server
         self.responder = Self.closingWhenUpgradeArrivesLate(responder)
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let state = self.state
+        let server = self.server
         return channel.eventLoop.makeCompletedFuture {
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: 1 << 20,
@@ -45,7 +45,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
-                        let handler = Self.makeConnectionHandler(state: state, channel: channel, head: head)
+                        let handler = Self.makeConnectionHandler(server: server, channel: channel, head: head)
                         try channel.pipeline.syncOperations.addHandler(handler)
                         return UpgradeResult.gateway(channel)
                     }
@@ -86,7 +86,8 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     /// Builds the gateway handler for an upgraded connection from the request's URL.
-    static func makeConnectionHandler(state: GatewayState, channel: any Channel, head: HTTPRequestHead) -> GatewayConnectionHandler {
+    static func makeConnectionHandler(server: GatewayServer, channel: any Channel, head: HTTPRequestHead) -> GatewayConnectionHandler {
+        let state = server.state
         let parts = head.uri.split(separator: "?", maxSplits: 1)
         let query = parts.count > 1 ? String(parts[1]) : ""
         let parameters = GatewayQuery(query)
@@ -106,7 +107,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             id: state.registry.nextConnectionID(), eventLoop: channel.eventLoop, query: query,
             compression: compressor?.compression.rawValue)
         return GatewayConnectionHandler(
-            state: state, handle: handle, gatewayURL: "ws://\(host)", compressor: compressor, refusal: refusal)
+            server: server, handle: handle, gatewayURL: "ws://\(host)", compressor: compressor, refusal: refusal)
     }
 
     /// NIO upgrades only on a connection's first request. A client that reuses a keep-alive REST

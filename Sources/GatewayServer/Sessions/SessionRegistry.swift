@@ -1,5 +1,6 @@
 import Foundation
 import GatewayModel
+import GatewayScenario
 import Synchronization
 
 /// Every session, token, gateway session and open connection of a server. Thread-safe; lookups
@@ -15,8 +16,13 @@ final class SessionRegistry: Sendable {
     }
     private let state = Mutex(State())
     private let sink: (any RecordingSink)?
+    /// Armed on every session at its creation.
+    private let scenario: Scenario?
 
-    init(sink: (any RecordingSink)?) { self.sink = sink }
+    init(sink: (any RecordingSink)?, scenario: Scenario?) {
+        self.sink = sink
+        self.scenario = scenario
+    }
 
     // MARK: Sessions
 
@@ -24,6 +30,7 @@ final class SessionRegistry: Sendable {
     func createSession(name: String?, token: String?, fixture: Fixture) throws(RegistryError) -> BotSession {
         let token = token ?? Self.makeToken(botUserID: fixture.botUserID)
         let session = BotSession(id: Self.randomHex(12), name: name, token: token, fixture: fixture)
+        if let scenario { _ = session.arm(SessionScenario(scenario, readyAt: nil)) }
         try state.withLock { state throws(RegistryError) in
             guard state.byToken[token] == nil else { throw RegistryError.tokenInUse }
             state.sessions[session.id] = session
