@@ -161,6 +161,7 @@ let package = Package(
                 "GatewayModel",
                 "GatewayCompression",
                 "GatewayTestClient",
+                "GatewayScenario",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
