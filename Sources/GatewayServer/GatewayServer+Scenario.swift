@@ -52,6 +52,12 @@ extension GatewayServer {
     @discardableResult
     func observeScenario(_ event: ScenarioTrigger.Event, session: BotSession, target: ControlTarget) -> Bool {
         guard let scenario = session.scenario else { return false }
+        return observe(event, scenario: scenario, target: target)
+    }
+
+    /// `observeScenario(_:session:target:)` with the session's scenario already at hand (the dispatch path).
+    @discardableResult
+    func observe(_ event: ScenarioTrigger.Event, scenario: SessionScenario, target: ControlTarget) -> Bool {
         var replaced = false
         for firing in scenario.observe(event, at: MonotonicClock.now()) where run(firing.steps[...], rule: firing.rule, on: target) {
             replaced = true

@@ -84,6 +84,24 @@ async def test_identify_closed_4000_twice(server: GatewayTape) -> None:
         await bot.wait_for("message", predicate=lambda m: m.content == "third time lucky")
 
 
+@pytest.mark.server(args=["--scenario", example("reconnect-storm.yaml")])
+async def test_reconnect_storm(server: GatewayTape) -> None:
+    """reconnect-storm.yaml: op 7 one second after READY, then one second after each RESUME, five in
+    all → discord.py resumes five times on the same session and loses no event."""
+    sid, token = await new_session(server, "storm")
+    async with Bot(server, token, intents=intents(message_content=True)) as bot:
+        await bot.ready()
+        await bot.wait_for("resumed", count=5, timeout=30)
+        await asyncio.sleep(1.5)
+        received = bot.log.received_payloads()
+        assert op_codes(received).count(7) == 5, op_codes(received)
+        assert bot.log.count("resumed") == 5 and bot.log.count("ready") == 1, bot.log.summary()
+        seqs = [p["s"] for p in received if p.get("op") == 0]
+        assert seqs == sorted(set(seqs)), f"sequence numbers seen by discord.py: {seqs}"
+        await send_message(bot, server.control, sid, bot.client.guilds[0], "after the storm")
+        await bot.wait_for("message", predicate=lambda m: m.content == "after the storm")
+
+
 @pytest.mark.timeout_s(REPLAY_TIMEOUT_S + 30)
 async def test_scenario_on_top_of_a_replay(gatewaytape_bin: str, tmp_path) -> None:
     """plain.sqlite (no faults) replayed with a scenario that closes the connection with 4000 right

@@ -272,7 +272,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     func write(_ items: [OutboundItem]) {
         guard context != nil, !closing else { return }
         // Once per batch: whether a scenario rule waits for a dispatch of this session.
-        let watcher = botSession.flatMap { $0.scenario?.watchesDispatches == true ? $0 : nil }
+        let watcher = botSession.flatMap { session in session.scenario.flatMap { $0.watchesDispatches ? (session, $0) : nil } }
         var estimate = 0
         for case .dispatch(_, let event, let data) in items { estimate += data.readableBytes + event.utf8.count + 48 }
         batch.reserveCapacity(minimumWritableBytes: estimate)
@@ -280,8 +280,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             switch item {
             case .dispatch(let seq, let event, let data):
                 appendDispatch(seq: seq, event: event, data: data)
-                if let watcher {
-                    server.observeScenario(.dispatched(event), session: watcher, target: .frame(self, watcher, gateway: gatewaySession))
+                if let (session, scenario) = watcher {
+                    server.observe(.dispatched(event), scenario: scenario, target: .frame(self, session, gateway: gatewaySession))
                 }
             case .command(let op, let data):
                 appendCommand(op, data: data)
@@ -463,7 +463,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private func runScenario(for opcode: GatewayOpcode, data: JSONValue) -> Bool {
         var session = botSession
         var resumed: GatewaySession?
-        if session == nil, let token = data["token"]?.stringValue {
+        if session == nil, let token = data["token"]?.stringValue, !token.isEmpty {
             if opcode == .identify {
                 session = state.registry.session(
                     forToken: token, autoCreate: !state.configuration.strictTokens, fixture: state.configuration.fixture)
