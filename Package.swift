@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Protocol values, payload model, fixtures and the recording sink protocol. Only NIOCore (frames
@@ -35,6 +36,11 @@ let package = Package(
         // zlib-stream and zstd-stream transport compression.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "GatewayCompression", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        // Scenario files (JSON or YAML): rules, validation and the trigger-matching state machine.
+        .target(
+            name: "GatewayScenario",
+            dependencies: ["GatewayModel", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings),
         // SQLite recordings: writer, reader, export/import.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(
@@ -53,6 +59,7 @@ let package = Package(
                 "GatewayCompression",
                 "GatewayWorld",
                 .product(name: "MultipartKit", package: "multipart-kit"),
+                "GatewayScenario",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -77,7 +84,7 @@ let package = Package(
         .target(
             name: "GatewayReplay",
             dependencies: [
-                "GatewayModel", "GatewayRecording", "GatewayDiff", "GatewayServer",
+                "GatewayModel", "GatewayRecording", "GatewayDiff", "GatewayServer", "GatewayScenario",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -92,6 +99,7 @@ let package = Package(
                 "GatewayDiff",
                 "GatewayReplay",
                 "GatewayReport",
+                "GatewayScenario",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -116,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "GatewayServerTests",
             dependencies: [
-                "GatewayServer", "GatewayModel", "GatewayCompression", "GatewayTestClient", "GatewayWorld",
+                "GatewayServer", "GatewayModel", "GatewayCompression", "GatewayTestClient", "GatewayWorld", "GatewayScenario",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -133,6 +141,7 @@ let package = Package(
         ),
         .testTarget(name: "GatewayModelTests", dependencies: ["GatewayModel"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayWorldTests", dependencies: ["GatewayWorld", "GatewayModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayScenarioTests", dependencies: ["GatewayScenario", "GatewayModel"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayCompressionTests", dependencies: ["GatewayCompression"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayDiffTests", dependencies: ["GatewayDiff", "GatewayRecording", "GatewayModel", "GatewayTestClient"],
@@ -140,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "GatewayReplayTests",
             dependencies: [
-                "GatewayReplay", "GatewayDiff", "GatewayRecording", "GatewayServer", "GatewayModel", "GatewayTestClient",
+                "GatewayReplay", "GatewayDiff", "GatewayRecording", "GatewayServer", "GatewayModel", "GatewayTestClient", "GatewayScenario",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -180,6 +189,7 @@ let package = Package(
                 "GatewayModel",
                 "GatewayCompression",
                 "GatewayTestClient",
+                "GatewayScenario",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

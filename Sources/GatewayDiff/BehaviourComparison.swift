@@ -92,8 +92,8 @@ public enum BehaviourComparison {
             differences.append(StepDifference(kind: .cadence, a: nil, b: nil, message: mismatch))
         }
         return ComparisonReport(
-            a: .init(label: a.label, steps: left.steps.count, timing: left.timing),
-            b: .init(label: b.label, steps: right.steps.count, timing: right.timing),
+            a: .init(label: a.label, steps: left.steps.count, timing: left.timing, faults: a.faults),
+            b: .init(label: b.label, steps: right.steps.count, timing: right.timing, faults: b.faults),
             equalSteps: equalSteps, differences: differences, hints: left.hints + right.hints,
             ignored: options.ignore.map(\.text), cadenceTolerance: options.cadenceTolerance)
     }

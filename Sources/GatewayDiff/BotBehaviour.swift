@@ -24,6 +24,8 @@ public struct BotBehaviour: Sendable {
     public var connections: [StoredConnection]
     /// REST calls the bot made, in time order.
     public var http: [StoredHTTPCall]
+    /// Control and fault actions on the session (control API, scenarios), listed beside the comparison.
+    public var controls: [StoredControl]
     /// The `t_ns` that time offsets in reports count from.
     public var originNs: Int64
 
@@ -34,18 +36,25 @@ public struct BotBehaviour: Sendable {
     ///   - connections: its connections; may be empty (then shards come from IDENTIFY payloads and
     ///     closes are unknown).
     ///   - http: its REST calls.
+    ///   - controls: the control and fault actions on it.
     ///   - originNs: time zero for offsets; default: the session's first frame, connection or call.
     ///   - label: the side's name in reports.
     public init(
         frames: [StoredFrame], connections: [StoredConnection] = [], http: [StoredHTTPCall] = [],
-        originNs: Int64? = nil, label: String = ""
+        controls: [StoredControl] = [], originNs: Int64? = nil, label: String = ""
     ) {
         self.frames = frames
         self.connections = connections
         self.http = http
+        self.controls = controls
         self.label = label
         let starts = [frames.map(\.tNs).min(), connections.compactMap(\.openedNs).min(), http.map(\.tNs).min()]
         self.originNs = originNs ?? starts.compactMap { $0 }.min() ?? 0
+    }
+
+    /// The control and fault actions, timed from `originNs`, as reports list them.
+    var faults: [ComparisonReport.Fault] {
+        controls.map { .init(offsetNs: $0.tNs - originNs, action: $0.action, args: $0.args) }
     }
 
     /// Reads one session of a recording.
@@ -68,6 +77,7 @@ public struct BotBehaviour: Sendable {
         self.init(
             frames: try reader.frames(sessionID: id), connections: try reader.connections(sessionID: id),
             http: try reader.httpCalls(sessionID: id, includingUnassigned: false),
+            controls: try reader.controls(sessionID: id, includingUnassigned: false),
             label: label ?? "\(reader.path) session \(id)")
     }
 }

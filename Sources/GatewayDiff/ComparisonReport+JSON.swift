@@ -46,7 +46,13 @@ extension ComparisonReport {
             "commands_per_minute": number(timing.commandsPerMinute),
             "max_commands_in_60s": .int(Int64(timing.maxCommandsIn60s)),
         ]
-        return ["label": .string(side.label), "steps": .int(Int64(side.steps)), "timing": summary]
+        let faults = side.faults.map { fault -> JSONValue in
+            [
+                "t_ms": .double(Format.milliseconds(fault.offsetNs)), "action": .string(fault.action),
+                "args": fault.args.flatMap { try? JSONValue(parsing: $0) } ?? .null,
+            ]
+        }
+        return ["label": .string(side.label), "steps": .int(Int64(side.steps)), "timing": summary, "faults": .array(faults)]
     }
 
     private static func json(_ difference: StepDifference) -> JSONValue {

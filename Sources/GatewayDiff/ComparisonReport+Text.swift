@@ -18,6 +18,16 @@ extension ComparisonReport {
         lines.append("  A: \(a.label) (\(a.steps) steps, \(a.timing.heartbeat.count) heartbeats)")
         lines.append("  B: \(b.label) (\(b.steps) steps, \(b.timing.heartbeat.count) heartbeats)")
         if !ignored.isEmpty { lines.append("  ignoring " + ignored.joined(separator: ", ")) }
+        if !a.faults.isEmpty || !b.faults.isEmpty {
+            lines.append("")
+            lines.append(style.bold("Faults") + " (control actions; a scenario's name their rule):")
+            for (name, side) in [("A", a), ("B", b)] {
+                for fault in side.faults.prefix(Self.textListLimit) {
+                    let args = fault.args.flatMap { $0 == "{}" ? nil : " " + Self.short($0, limit: 120) } ?? ""
+                    lines.append("  \(name) \(Format.offset(fault.offsetNs)) \(fault.action)\(args)")
+                }
+            }
+        }
 
         if let first = firstDivergence {
             lines.append("")

@@ -48,12 +48,31 @@ public struct ComparisonReport: Sendable {
         public var steps: Int
         /// Its timing summary.
         public var timing: TimingSummary
+        /// The control and fault actions on the side's session (a scenario's carry `args.scenario`).
+        public var faults: [Fault]
 
         /// Creates a side.
-        public init(label: String, steps: Int, timing: TimingSummary) {
+        public init(label: String, steps: Int, timing: TimingSummary, faults: [Fault] = []) {
             self.label = label
             self.steps = steps
             self.timing = timing
+            self.faults = faults
+        }
+    }
+
+    /// A control or fault action as the report lists it.
+    public struct Fault: Sendable, Equatable {
+        /// Time from the side's origin.
+        public var offsetNs: Int64
+        /// `controls.action`, e.g. `disconnect`.
+        public var action: String
+        /// `controls.args` (JSON text).
+        public var args: String?
+
+        public init(offsetNs: Int64, action: String, args: String?) {
+            self.offsetNs = offsetNs
+            self.action = action
+            self.args = args
         }
     }
 

@@ -1,5 +1,6 @@
 import GatewayModel
 import GatewayRecording
+import GatewayScenario
 import GatewayServer
 import Logging
 import NIOCore
@@ -14,11 +15,14 @@ public struct ReplayOptions: Sendable {
     public var timeout: Duration?
     /// Keep the live bot's frames for `ReplayVerdict` (`--verify`); off, a replay costs less per event.
     public var keepsLiveTraffic: Bool
+    /// Rules armed on the live session on top of the recording's own faults (`--scenario`).
+    public var scenario: Scenario?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8765, pacing: ReplayScheduler<ContinuousClock>.Pacing = .speed(1),
-        maxGap: Duration? = nil, timeout: Duration? = nil, keepsLiveTraffic: Bool = true
+        maxGap: Duration? = nil, timeout: Duration? = nil, keepsLiveTraffic: Bool = true, scenario: Scenario? = nil
     ) {
+        self.scenario = scenario
         self.host = host
         self.port = port
         self.pacing = pacing
@@ -80,7 +84,7 @@ public final class ReplayRunner: Sendable {
         server = GatewayServer(
             configuration: .init(
                 host: options.host, port: options.port, heartbeatInterval: interval, fixture: recording.fixture,
-                recordingSink: observer, commandResponder: recording.responses),
+                recordingSink: observer, commandResponder: recording.responses, scenario: options.scenario),
             logger: logger)
     }
 

@@ -1,5 +1,6 @@
 import GatewayModel
 import GatewayWorld
+import GatewayScenario
 import NIOCore
 
 /// Sending events and faults to a session's connections.
@@ -91,9 +92,7 @@ extension GatewayServer {
     /// - Returns: how many connections were closed.
     @discardableResult
     public func disconnectSession(_ sessionID: String, closeCode: UInt16, reason: String? = nil) -> Int {
-        let code = GatewayCloseCode(rawValue: closeCode)
-        state.recordControl(sessionID: sessionID, action: "disconnect", args: ["code": .int(Int64(closeCode)), "reason": reason.map { .string($0) } ?? .null])
-        return send(to: sessionID, .close(code: code, reason: reason ?? code.reason, endsSession: code.serverCloseEndsSession))
+        perform(.disconnect(code: closeCode, reason: reason), onSession: sessionID) ?? 0
     }
 
     /// Invalidates a session's gateway sessions: open connections keep working, but the next RESUME
@@ -101,20 +100,14 @@ extension GatewayServer {
     /// - Returns: whether the session exists.
     @discardableResult
     public func invalidateSession(_ sessionID: String) -> Bool {
-        guard let session = state.registry.session(id: sessionID) else { return false }
-        state.recordControl(sessionID: sessionID, action: "invalidate")
-        for gateway in session.gatewaySessions { gateway.invalidate() }
-        return true
+        perform(.invalidate, onSession: sessionID) != nil
     }
 
     /// Stops (or resumes) acknowledging heartbeats: the connection becomes a zombie.
     /// - Returns: whether the session exists.
     @discardableResult
     public func setStopHeartbeatAcks(_ sessionID: String, stop: Bool = true) -> Bool {
-        guard let session = state.registry.session(id: sessionID) else { return false }
-        state.recordControl(sessionID: sessionID, action: "stop_acks", args: ["stop": .bool(stop)])
-        session.setStopHeartbeatAcks(stop)
-        return true
+        perform(.stopAcks(stop), onSession: sessionID) != nil
     }
 
     /// The fault flags set on a session, or `nil` when none is (or the session is unknown).
@@ -135,41 +128,31 @@ extension GatewayServer {
     /// Sends op 7 RECONNECT to the session's open connections. Returns how many got it.
     @discardableResult
     public func sendReconnect(_ sessionID: String) -> Int {
-        state.recordControl(sessionID: sessionID, action: "reconnect")
-        return send(to: sessionID, .command(op: .reconnect, data: "null"))
+        perform(.reconnect, onSession: sessionID) ?? 0
     }
 
     /// Sends op 9 INVALID_SESSION. With `resumable: false` the gateway sessions are invalidated too.
     @discardableResult
     public func sendInvalidSession(_ sessionID: String, resumable: Bool) -> Int {
-        state.recordControl(sessionID: sessionID, action: "invalid_session", args: ["resumable": .bool(resumable)])
-        if !resumable { state.registry.session(id: sessionID)?.gatewaySessions.forEach { $0.invalidate() } }
-        return send(to: sessionID, .command(op: .invalidSession, data: resumable ? "true" : "false"))
+        perform(.invalidSession(resumable: resumable), onSession: sessionID) ?? 0
     }
 
     /// Sends op 1 HEARTBEAT: the client must heartbeat at once. Returns how many got it.
     @discardableResult
     public func requestHeartbeat(_ sessionID: String) -> Int {
-        state.recordControl(sessionID: sessionID, action: "heartbeat_request")
-        return send(to: sessionID, .command(op: .heartbeat, data: "null"))
+        perform(.heartbeatRequest, onSession: sessionID) ?? 0
     }
 
     /// Cuts the session's TCP connections with no close frame (the client sees 1006); the gateway
     /// sessions stay resumable. Returns how many were cut.
     @discardableResult
     public func dropConnections(_ sessionID: String) -> Int {
-        state.recordControl(sessionID: sessionID, action: "drop")
-        return send(to: sessionID, .drop)
+        perform(.drop, onSession: sessionID) ?? 0
     }
 
-    private func send(to sessionID: String, _ item: OutboundItem) -> Int {
-        guard let session = state.registry.session(id: sessionID) else { return 0 }
-        var count = 0
-        for gateway in session.gatewaySessions {
-            guard let connection = gateway.connection, !connection.isClosed else { continue }
-            connection.enqueue(item)
-            count += 1
-        }
-        return count
+    /// Performs a control action on every connection of a session; `nil` when the session is unknown.
+    func perform(_ action: ControlAction, onSession sessionID: String) -> Int? {
+        guard let session = state.registry.session(id: sessionID) else { return nil }
+        return perform(action, on: .session(session))
     }
 }

@@ -9,12 +9,19 @@ extension GatewayServer {
     /// - Returns: the interaction's id and token, and how many connections it was sent to.
     /// - Throws: `InteractionRequestError` naming the bad field, or for an unknown session.
     public func createInteraction(_ sessionID: String, request: JSONValue) throws(InteractionRequestError) -> (id: String, token: String, delivered: Int) {
+        try createInteraction(sessionID, request: request, scenario: nil)
+    }
+
+    /// `createInteraction(_:request:)`, recorded with `args.scenario` when a scenario rule made it.
+    func createInteraction(_ sessionID: String, request: JSONValue, scenario: String?) throws(InteractionRequestError)
+        -> (id: String, token: String, delivered: Int)
+    {
         guard let session = state.registry.session(id: sessionID) else { throw InteractionRequestError("unknown session: \(sessionID)") }
         let (interaction, event) = try session.world.createInteraction(request)
         state.registerInteractionToken(interaction.token, sessionID: sessionID)
-        state.recordControl(sessionID: sessionID, action: "interaction", args: request.merging([
+        state.recordControl(sessionID: sessionID, action: "interaction", args: Self.withScenario(request.merging([
             "id": .string(String(interaction.id)), "token": .string(Redaction.redact(interaction.token)),
-        ]))
+        ]), scenario))
         let delivered = dispatchToSession(sessionID, event: event.name, payload: DispatchPayload(event.data), guild: event.guildID, asControl: false)
         return (String(interaction.id), interaction.token, delivered)
     }
@@ -49,10 +56,18 @@ extension GatewayServer {
     /// Arms a REST fault (its `id` is assigned here). Returns the fault's id, nil for an unknown session.
     @discardableResult
     public func addRESTFault(_ sessionID: String, _ fault: RESTFault) -> Int64? {
+        addRESTFault(sessionID, fault, scenario: nil)
+    }
+
+    /// `addRESTFault(_:_:)`; arming is recorded as a `rest_fault` row only when a scenario rule did it
+    /// (an injected answer is recorded when it is given).
+    @discardableResult
+    func addRESTFault(_ sessionID: String, _ fault: RESTFault, scenario: String?) -> Int64? {
         guard let session = state.registry.session(id: sessionID) else { return nil }
         var fault = fault
         fault.id = state.makeFaultID()
         session.restFaults.add(fault)
+        if let scenario { state.recordControl(sessionID: sessionID, action: "rest_fault", args: Self.withScenario(fault.json, scenario)) }
         return fault.id
     }
 

@@ -69,6 +69,7 @@ extension GatewayServer {
     @discardableResult
     public func deleteSession(_ sessionID: String) -> Bool {
         guard let session = state.registry.removeSession(id: sessionID) else { return false }
+        session.arm(nil)?.stop()
         for gateway in session.gatewaySessions {
             gateway.invalidate()
             gateway.connection?.enqueue(.close(code: .normal, reason: "Session deleted", endsSession: true))

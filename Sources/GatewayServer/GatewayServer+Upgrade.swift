@@ -19,7 +19,7 @@ extension GatewayServer {
     ///   - channel: the upgraded channel, with NIO's WebSocket frame decoder in its pipeline.
     ///   - request: the upgrade request (its query string: `v`, `encoding`, `compress`; its `Host`).
     public func acceptUpgradedConnection(_ channel: any Channel, request: HTTPRequestHead) throws {
-        let handler = GatewayChildChannel.makeConnectionHandler(state: state, channel: channel, head: request)
+        let handler = GatewayChildChannel.makeConnectionHandler(server: self, channel: channel, head: request)
         try channel.pipeline.syncOperations.addHandler(handler)
     }
 }

@@ -57,7 +57,7 @@ public final class GatewayServer: Service, Sendable {
         let state = self.state
         let app = Application(
             router: router,
-            server: HTTPServerBuilder { responder in GatewayChildChannel(responder: responder, state: state) },
+            server: HTTPServerBuilder { [self] responder in GatewayChildChannel(responder: responder, server: self) },
             configuration: .init(address: .hostname(state.configuration.host, port: state.configuration.port), serverName: nil),
             onServerRunning: { [self] channel in self.didBind(port: channel.localAddress?.port ?? 0) },
             logger: logger
@@ -140,6 +140,7 @@ public final class GatewayServer: Service, Sendable {
 
     private func closeAllConnections(code: GatewayCloseCode) {
         state.isShuttingDown = true
+        stopScenarios()
         for connection in state.registry.connections {
             connection.enqueue(.close(code: code, reason: code.reason, endsSession: false))
         }

@@ -1,5 +1,6 @@
 import GatewayModel
 import GatewayWorld
+import GatewayScenario
 
 /// How a `GatewayServer` listens and behaves. Every field has the default `gatewaytape serve` uses.
 public struct GatewayServerConfiguration: Sendable {
@@ -26,6 +27,8 @@ public struct GatewayServerConfiguration: Sendable {
     public var worldClock: any WorldClock = SystemWorldClock()
     /// Milliseconds an interaction's first callback may take (Discord: 3,000; a replay scales it).
     public var interactionCallbackWindow: UInt64 = 3_000
+    /// A scenario armed on every session when it is created (`--scenario`).
+    public var scenario: Scenario?
 
     public init(
         host: String = "127.0.0.1",
@@ -36,8 +39,10 @@ public struct GatewayServerConfiguration: Sendable {
         controlToken: String? = nil,
         rateLimit: Bool = true,
         recordingSink: (any RecordingSink)? = nil,
-        commandResponder: (any GatewayCommandResponder)? = nil
+        commandResponder: (any GatewayCommandResponder)? = nil,
+        scenario: Scenario? = nil
     ) {
+        self.scenario = scenario
         self.commandResponder = commandResponder
         self.host = host
         self.port = port

@@ -21,7 +21,8 @@ final class GatewayState: Sendable {
     init(configuration: GatewayServerConfiguration) {
         self.configuration = configuration
         self.registry = SessionRegistry(
-            sink: configuration.recordingSink, worldClock: configuration.worldClock, callbackWindow: configuration.interactionCallbackWindow)
+            sink: configuration.recordingSink, scenario: configuration.scenario, worldClock: configuration.worldClock,
+            callbackWindow: configuration.interactionCallbackWindow)
         self.trafficSink = configuration.recordingSink.flatMap { $0.recordsTraffic ? $0 : nil }
         self.interval = Atomic(configuration.heartbeatInterval)
     }

@@ -22,7 +22,8 @@ struct Replay: AsyncParsableCommand {
             are sent when the live bot asks for them, chunks under the live request's nonce; a request \
             the recording has no answer for is answered from the recorded guilds and reported by \
             --verify. A recording of several shards replays to a bot \
-            with the same shard count: each event goes to the shard that owns its guild.
+            with the same shard count: each event goes to the shard that owns its guild. A --scenario \
+            adds its rules on top of the recording's own faults.
 
             The run ends when the timeline is done and the bot has had the recorded time after the \
             last event (also at --max-speed), or at --timeout (exit 1). With --verify the bot's frames are compared with the \
@@ -34,6 +35,7 @@ struct Replay: AsyncParsableCommand {
               gatewaytape replay recordings/plain.sqlite --verify --timeout 60
               gatewaytape replay golden.sqlite --verify --junit replay.xml --report replay.html
               gatewaytape replay run.sqlite --speed 10 --max-gap 2000 --record replayed.sqlite
+              gatewaytape replay run.sqlite --scenario recordings/scenarios/zombie-after-heartbeats.yaml
             """
     )
 
@@ -69,6 +71,8 @@ struct Replay: AsyncParsableCommand {
 
     @OptionGroup var server: ServerOptions
 
+    @OptionGroup var scenario: ScenarioOption
+
     @Option(help: ArgumentHelp("Give up after this many seconds (a bot that never connects or never recovers): exit 1.", valueName: "s"))
     var timeout: Double?
 
@@ -80,6 +84,7 @@ struct Replay: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let scenario = try scenario.load()
         let recorded: RecordedSession
         do {
             recorded = try RecordedSession(reader: try RecordingReader(path: file), sessionID: session)
@@ -105,7 +110,7 @@ struct Replay: AsyncParsableCommand {
         let options = ReplayOptions(
             host: server.host, port: server.port, pacing: maxSpeed ? .maxSpeed : .speed(speed ?? 1),
             maxGap: maxGap.map { .milliseconds($0) }, timeout: timeout.map { .milliseconds(Int64($0 * 1000)) },
-            keepsLiveTraffic: verify)
+            keepsLiveTraffic: verify, scenario: scenario)
         let runner = ReplayRunner(recording: recorded, options: options, recordingSink: recorder, logger: makeLogger())
         let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1)
         let started = ContinuousClock.now

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GatewayModel
 import GatewayRecording
+import GatewayScenario
 import GatewayServer
 import Logging
 import ServiceLifecycle
@@ -23,6 +24,7 @@ struct Serve: AsyncParsableCommand {
               gatewaytape serve
               gatewaytape serve --port 0 --record run.sqlite --heartbeat-interval 5000
               gatewaytape serve --fixture my-guilds.json --strict-tokens --control-token s3cret
+              gatewaytape serve --scenario recordings/scenarios/resume-refused.yaml --record run.sqlite
             """
     )
 
@@ -49,12 +51,15 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Replace the --record file if it exists.")
     var overwrite = false
 
+    @OptionGroup var scenario: ScenarioOption
+
     func validate() throws {
         guard heartbeatInterval >= 1 else { throw ValidationError("--heartbeat-interval must be a positive number of milliseconds") }
     }
 
     func run() async throws {
         let fixture = try loadFixture(fixture)
+        let scenario = try scenario.load()
         var recorder: Recorder?
         if let record {
             do {
@@ -65,7 +70,8 @@ struct Serve: AsyncParsableCommand {
         }
         let configuration = GatewayServerConfiguration(
             host: server.host, port: server.port, heartbeatInterval: heartbeatInterval, fixture: fixture,
-            strictTokens: strictTokens, controlToken: controlToken, rateLimit: !noRateLimit, recordingSink: recorder)
+            strictTokens: strictTokens, controlToken: controlToken, rateLimit: !noRateLimit, recordingSink: recorder,
+            scenario: scenario)
         try await runServer(GatewayServer(configuration: configuration, logger: makeLogger()), recorder: recorder)
     }
 }
@@ -93,6 +99,27 @@ func loadFixture(_ path: String?) throws -> Fixture {
         return try Fixture(parsing: [UInt8](data))
     } catch {
         throw fail("bad fixture \(path): \(error.description) (schema: README, section Fixtures)", status: ExitStatus.badInput)
+    }
+}
+
+/// `--scenario FILE`, shared by the serving commands.
+struct ScenarioOption: ParsableArguments {
+    @Option(
+        name: .customLong("scenario"),
+        help: ArgumentHelp("Arm this scenario (JSON or YAML rules that fire faults when the bot acts) on every session; see README.", valueName: "file"))
+    var path: String?
+
+    /// The scenario, or `nil` without the option. A bad file exits 2 with the rule and field.
+    func load() throws -> Scenario? {
+        guard let path else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw fail("cannot read scenario \(path): no such file or not readable", status: ExitStatus.badInput)
+        }
+        do {
+            return try Scenario(parsing: [UInt8](data))
+        } catch {
+            throw fail("bad scenario \(path): \(error.description)", status: ExitStatus.badInput)
+        }
     }
 }
 

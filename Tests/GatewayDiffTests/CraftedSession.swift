@@ -81,6 +81,11 @@ struct CraftedSession {
         }))
     }
 
+    mutating func control(at ms: Double, _ action: String, args: String) {
+        let session = sessionID
+        events.append((ms, { .control(ControlRecord(sessionID: session, action: action, args: args, t: $0)) }))
+    }
+
     /// Writes the session into `path` with the Recorder.
     func write(to path: String) async throws {
         let start: UInt64 = 1_000_000_000_000

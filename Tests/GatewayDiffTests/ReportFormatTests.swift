@@ -50,4 +50,20 @@ import Testing
         #expect(plain.contains("/d/presence"))
         #expect(report.render(format: .text(color: true)).contains("\u{1B}[31m"))
     }
+
+    @Test func faultsOfEachSideAreListedWithTheScenarioRule() async throws {
+        var faulted = CraftedSession.healthy()
+        faulted.control(at: 2000, "disconnect", args: #"{"code":4000,"reason":null,"scenario":"cut"}"#)
+        let report = try await HintTests.hints(CraftedSession.healthy(), faulted)
+        #expect(report.a.faults.isEmpty)
+        #expect(report.b.faults.map(\.action) == ["disconnect"])
+        let text = report.render(format: .text(color: false))
+        #expect(text.contains("Faults"))
+        #expect(text.contains(#"  B +2.000 s disconnect {"code":4000,"reason":null,"scenario":"cut"}"#), "\(text)")
+        let json = try JSONValue(parsing: report.render(format: .json))
+        #expect(json["a"]?["faults"] == [])
+        let fault = try #require(json["b"]?["faults"]?.arrayValue?.first)
+        #expect(fault["t_ms"]?.int64Value == 2000 && fault["action"] == "disconnect")
+        #expect(fault["args"] == ["code": 4000, "reason": nil, "scenario": "cut"])
+    }
 }

@@ -25,16 +25,16 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     let responder: HTTPChannelHandler.Responder
-    let state: GatewayState
+    let server: GatewayServer
 
-    init(responder: @escaping HTTPChannelHandler.Responder, state: GatewayState) {
-        self.state = state
+    init(responder: @escaping HTTPChannelHandler.Responder, server: GatewayServer) {
+        self.server = server
         self.responder = responder
     }
 
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let state = self.state
+        let server = self.server
         return channel.eventLoop.makeCompletedFuture {
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 // A client frame bigger than a whole payload may be is refused from its header (4002).
@@ -47,7 +47,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
-                        let handler = Self.makeConnectionHandler(state: state, channel: channel, head: head)
+                        let handler = Self.makeConnectionHandler(server: server, channel: channel, head: head)
                         try channel.pipeline.syncOperations.addHandler(handler)
                         return UpgradeResult.gateway(channel)
                     }
@@ -58,7 +58,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let lateUpgrade = LateUpgradeHandler(maxFrameSize: GatewayConnectionHandler.maxPayloadSize) { channel, head in
-                            Self.makeConnectionHandler(state: state, channel: channel, head: head)
+                            Self.makeConnectionHandler(server: server, channel: channel, head: head)
                         }
                         try channel.pipeline.syncOperations.addHandler(lateUpgrade)
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
@@ -92,7 +92,8 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     /// Builds the gateway handler for an upgraded connection from the request's URL.
-    static func makeConnectionHandler(state: GatewayState, channel: any Channel, head: HTTPRequestHead) -> GatewayConnectionHandler {
+    static func makeConnectionHandler(server: GatewayServer, channel: any Channel, head: HTTPRequestHead) -> GatewayConnectionHandler {
+        let state = server.state
         let parts = head.uri.split(separator: "?", maxSplits: 1)
         let query = parts.count > 1 ? String(parts[1]) : ""
         let parameters = GatewayQuery(query)
@@ -112,7 +113,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             id: state.registry.nextConnectionID(), eventLoop: channel.eventLoop, query: query,
             compression: compressor?.compression.rawValue)
         return GatewayConnectionHandler(
-            state: state, handle: handle, gatewayURL: "ws://\(host)", compressor: compressor, refusal: refusal)
+            server: server, handle: handle, gatewayURL: "ws://\(host)", compressor: compressor, refusal: refusal)
     }
 }
 

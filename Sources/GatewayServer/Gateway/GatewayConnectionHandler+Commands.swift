@@ -1,4 +1,5 @@
 import GatewayModel
+import GatewayScenario
 import NIOCore
 
 /// IDENTIFY, RESUME, REQUEST_GUILD_MEMBERS and VOICE_STATE_UPDATE.
@@ -58,23 +59,30 @@ extension GatewayConnectionHandler {
         // Only now can dispatches reach the session: READY and its GUILD_CREATEs always come first.
         state.registry.register(gateway)
         attach(botSession: bot, gatewaySession: gateway)
+        server.sessionDidBecomeReady(bot, at: MonotonicClock.now())
+        server.observeScenario(.connection(.identified), session: bot, target: .connection(handle, bot))
     }
 
     func receiveResume(_ data: JSONValue) {
         guard gatewaySession == nil else {
             return close(code: .alreadyAuthenticated, reason: "Already authenticated.", endsSession: false)
         }
-        guard case .object = data, let token = data["token"]?.stringValue, let sessionID = data["session_id"]?.stringValue,
+        guard case .object = data, let token = data["token"]?.stringValue,
             let seq = data["seq"].flatMap({ $0 == .null ? Int64(0) : $0.int64Value })
         else {
             return close(code: .decodeError, reason: "Decode error: RESUME needs token, session_id and seq.", endsSession: false)
         }
-        guard let gateway = state.registry.gatewaySession(id: sessionID), gateway.botSession.token == token else {
+        // A null session_id (a client resuming after a close that came before its READY) names no
+        // session: op 9, as for an unknown one, and the client identifies.
+        guard let sessionID = data["session_id"]?.stringValue, let gateway = state.registry.gatewaySession(id: sessionID),
+            gateway.botSession.token == token
+        else {
             return sendCommand(.invalidSession, data: "false")
         }
         switch gateway.resume(clientSeq: seq, connection: handle, now: MonotonicClock.now()) {
         case .resumed:
             attach(botSession: gateway.botSession, gatewaySession: gateway)
+            server.observeScenario(.connection(.resumed), session: gateway.botSession, target: .connection(handle, gateway.botSession))
         case .invalid:
             sendCommand(.invalidSession, data: "false")
         case .seqAhead:

@@ -1,5 +1,6 @@
 import GatewayCompression
 import GatewayModel
+import GatewayScenario
 import NIOCore
 import NIOWebSocket
 
@@ -22,6 +23,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     static let rateLimitCount = 120
     static let rateLimitWindow: UInt64 = 60_000_000_000
 
+    let server: GatewayServer
     let state: GatewayState
     let handle: ConnectionHandle
     /// The gateway URL clients reach this server by, e.g. `ws://127.0.0.1:8765`.
@@ -49,9 +51,12 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// Outbound frames of the batch being built, not yet handed to the recorder.
     private var pendingFrames: [PendingFrame] = []
     private var closing = false
+    /// Whether the connection's `open` event went to its session's scenario (at its IDENTIFY or RESUME).
+    private var announcedOpen = false
 
-    init(state: GatewayState, handle: ConnectionHandle, gatewayURL: String, compressor: MessageCompressor?, refusal: GatewayCloseCode?) {
-        self.state = state
+    init(server: GatewayServer, handle: ConnectionHandle, gatewayURL: String, compressor: MessageCompressor?, refusal: GatewayCloseCode?) {
+        self.server = server
+        self.state = server.state
         self.handle = handle
         self.gatewayURL = gatewayURL
         self.compressor = compressor
@@ -214,6 +219,10 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         if gatewaySession == nil, opcode != .heartbeat, opcode != .identify, opcode != .resume {
             return close(code: .notAuthenticated, reason: "Not authenticated.", endsSession: false)
         }
+        if runScenario(for: opcode, data: data) {
+            context?.flush()
+            return
+        }
         switch opcode {
         case .heartbeat: receiveHeartbeat()
         case .identify: receiveIdentify(data)
@@ -276,6 +285,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// batch is encoded into one buffer, written and flushed once.
     func write(_ items: [OutboundItem]) {
         guard context != nil, !closing else { return }
+        // Once per batch: whether a scenario rule waits for a dispatch of this session.
+        let watcher = botSession.flatMap { session in session.scenario.flatMap { $0.watchesDispatches ? (session, $0) : nil } }
         var estimate = 0
         for case .dispatch(_, let event, let data, _) in items { estimate += data.readableBytes + event.utf8.count + 48 }
         batch.reserveCapacity(minimumWritableBytes: estimate)
@@ -283,6 +294,9 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             switch item {
             case .dispatch(let seq, let event, let data, let cause):
                 appendDispatch(seq: seq, event: event, data: data, cause: cause)
+                if let (session, scenario) = watcher {
+                    server.observe(.dispatched(event), scenario: scenario, target: .frame(self, session, gateway: gatewaySession))
+                }
             case .command(let op, let data):
                 appendCommand(op, data: data)
             case .close(let code, let reason, let endsSession):
@@ -455,6 +469,35 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         gatewaySession?.detach(handle, endsSession: endsSession, now: MonotonicClock.now())
         state.sink?.record(.connectionClosed(ConnectionClosedRecord(
             connectionID: handle.id, code: code, reason: reason, closedBy: side, t: MonotonicClock.now())))
+        if let botSession { server.observeScenario(.connection(.closed), session: botSession, target: .session(botSession)) }
+    }
+
+    // MARK: Scenarios
+
+    /// Feeds a client frame to its session's scenario before the frame is answered (IDENTIFY and
+    /// RESUME are first the connection's `open`). Rules act on this connection.
+    /// - Returns: whether an action replaced the answer (closed the connection or sent op 9).
+    private func runScenario(for opcode: GatewayOpcode, data: JSONValue) -> Bool {
+        var session = botSession
+        var resumed: GatewaySession?
+        if session == nil, let token = data["token"]?.stringValue, !token.isEmpty {
+            if opcode == .identify {
+                session = state.registry.session(
+                    forToken: token, autoCreate: !state.configuration.strictTokens, fixture: state.configuration.fixture)
+            } else if opcode == .resume, let id = data["session_id"]?.stringValue, let gateway = state.registry.gatewaySession(id: id),
+                gateway.botSession.token == token
+            {
+                session = gateway.botSession
+                resumed = gateway
+            }
+        }
+        guard let session, session.scenario != nil else { return false }
+        let target = ControlTarget.frame(self, session, gateway: resumed)
+        if !announcedOpen, opcode == .identify || opcode == .resume {
+            announcedOpen = true
+            if server.observeScenario(.connection(.open), session: session, target: target) { return true }
+        }
+        return server.observeScenario(.clientOp(opcode.rawValue), session: session, target: target)
     }
 
     // MARK: Identify and resume (see GatewayConnectionHandler+Commands.swift)

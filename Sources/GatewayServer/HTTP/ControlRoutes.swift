@@ -1,5 +1,6 @@
 import GatewayModel
 import GatewayWorld
+import GatewayScenario
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -17,8 +18,8 @@ struct ControlRoutes {
         control.post("sessions") { request, _ in
             try await handle {
                 let body = try await request.jsonObject()
-                let name = try optionalString(body, "name")
-                let token = try optionalString(body, "token")
+                let name = try JSONField.optionalString(body, "name")
+                let token = try JSONField.optionalString(body, "token")
                 var fixture: Fixture?
                 if let document = body["fixture"], document != .null {
                     do throws(FixtureError) { fixture = try Fixture(json: document) } catch { throw BadRequest("fixture." + error.description) }
@@ -62,37 +63,18 @@ struct ControlRoutes {
             }
         }
         control.post("sessions/:id/dispatch") { request, context in
-            try await withSession(context) { id in
-                let body = try await request.jsonObject()
-                guard let event = body["event"]?.stringValue, !event.isEmpty else { throw BadRequest("event: required, a dispatch name such as MESSAGE_CREATE") }
-                guard let data = body["data"], data != .null else { throw BadRequest("data: required, the event's d object") }
-                let guildID = try optionalSnowflake(body, "guild_id")
-                let delivered = server.dispatchToSession(id, event: event, data: data, guildID: guildID)
-                return JSONResponse.make(.ok, ["delivered": .int(Int64(delivered))])
-            }
+            try await perform("dispatch", request, context) { delivered, _ in ["delivered": .int(Int64(delivered))] }
         }
         control.post("sessions/:id/disconnect") { request, context in
-            try await withSession(context) { id in
-                let body = try await request.jsonObject()
-                guard let code = body["code"]?.int64Value, body["code"]?.stringValue == nil, (1000...4999).contains(code) else {
-                    throw BadRequest("code: required, an integer close code from 1000 to 4999")
-                }
-                let reason = try optionalString(body, "reason")
-                let count = server.disconnectSession(id, closeCode: UInt16(code), reason: reason)
-                return JSONResponse.make(.ok, ["disconnected": .int(Int64(count))])
-            }
+            try await perform("disconnect", request, context) { count, _ in ["disconnected": .int(Int64(count))] }
         }
-        control.post("sessions/:id/invalidate") { _, context in
-            try await withSession(context) { id in
-                JSONResponse.make(.ok, ["invalidated": .bool(server.invalidateSession(id))])
-            }
+        control.post("sessions/:id/invalidate") { request, context in
+            try await perform("invalidate", request, context) { _, _ in ["invalidated": true] }
         }
         control.post("sessions/:id/heartbeat/stop-acks") { request, context in
-            try await withSession(context) { id in
-                let body = try await request.jsonObject()
-                let stop = try optionalBool(body, "stop") ?? true
-                server.setStopHeartbeatAcks(id, stop: stop)
-                return JSONResponse.make(.ok, ["stop_acks": .bool(stop), "session_id": .string(id)])
+            try await perform("stop_acks", request, context) { _, action in
+                guard case .stopAcks(let stop) = action else { return [:] }
+                return ["stop_acks": .bool(stop), "session_id": .string(context.parameters.get("id") ?? "")]
             }
         }
         control.get("sessions/:id/flags") { _, context in
@@ -107,21 +89,32 @@ struct ControlRoutes {
                 return JSONResponse.make(.ok, ["cleared": true])
             }
         }
-        control.post("sessions/:id/reconnect") { _, context in
-            try await withSession(context) { id in JSONResponse.make(.ok, ["sent": .int(Int64(server.sendReconnect(id)))]) }
+        control.post("sessions/:id/reconnect") { request, context in
+            try await perform("reconnect", request, context) { sent, _ in ["sent": .int(Int64(sent))] }
         }
         control.post("sessions/:id/invalid-session") { request, context in
+            try await perform("invalid_session", request, context) { sent, _ in ["sent": .int(Int64(sent))] }
+        }
+        control.post("sessions/:id/heartbeat/request") { request, context in
+            try await perform("heartbeat_request", request, context) { sent, _ in ["sent": .int(Int64(sent))] }
+        }
+        control.post("sessions/:id/drop") { request, context in
+            try await perform("drop", request, context) { dropped, _ in ["dropped": .int(Int64(dropped))] }
+        }
+        control.post("sessions/:id/scenario") { request, context in
             try await withSession(context) { id in
                 let body = try await request.jsonObject()
-                guard let resumable = try optionalBool(body, "resumable") else { throw BadRequest("resumable: required, true or false") }
-                return JSONResponse.make(.ok, ["sent": .int(Int64(server.sendInvalidSession(id, resumable: resumable)))])
+                let scenario: Scenario
+                do throws(ScenarioError) { scenario = try Scenario(json: body) } catch { throw BadRequest(error.description) }
+                let rules = server.armScenario(scenario, on: id) ?? 0
+                return JSONResponse.make(.ok, ["rules": .int(Int64(rules))])
             }
         }
-        control.post("sessions/:id/heartbeat/request") { _, context in
-            try await withSession(context) { id in JSONResponse.make(.ok, ["sent": .int(Int64(server.requestHeartbeat(id)))]) }
-        }
-        control.post("sessions/:id/drop") { _, context in
-            try await withSession(context) { id in JSONResponse.make(.ok, ["dropped": .int(Int64(server.dropConnections(id)))]) }
+        control.delete("sessions/:id/scenario") { _, context in
+            try await withSession(context) { id in
+                server.disarmScenario(id)
+                return JSONResponse.make(.ok, ["rules": 0])
+            }
         }
         control.get("heartbeat-interval") { _, _ in JSONResponse.make(.ok, ["interval": .int(Int64(server.heartbeatInterval))]) }
         control.put("heartbeat-interval") { request, _ in
@@ -208,6 +201,18 @@ struct ControlRoutes {
 
     private struct UnknownSession: Error { let id: String }
 
+    /// Runs a control call by its action name: the body is parsed as a scenario's action body would be,
+    /// performed on every connection of the session, and answered with `answer(count, action)`.
+    private func perform(
+        _ name: String, _ request: Request, _ context: BasicRequestContext, answer: (Int, ControlAction) -> JSONValue
+    ) async throws -> Response {
+        try await withSession(context) { id in
+            let action = try ControlAction(name: name, body: try await request.jsonObject())
+            let count = server.perform(action, onSession: id) ?? 0
+            return JSONResponse.make(.ok, answer(count, action))
+        }
+    }
+
     /// Runs a session-scoped call: 404 for an unknown session, 400 for a bad body.
     private func withSession(_ context: BasicRequestContext, _ body: (String) async throws -> Response) async throws -> Response {
         let id = context.parameters.get("id") ?? ""
@@ -220,33 +225,10 @@ struct ControlRoutes {
             return try await body()
         } catch let error as BadRequest {
             return JSONResponse.error(.badRequest, error.message)
+        } catch let error as FieldError {
+            return JSONResponse.error(.badRequest, error.description)
         } catch let error as UnknownSession {
             return JSONResponse.error(.notFound, "unknown session: \(error.id)")
-        }
-    }
-
-    private func optionalString(_ body: JSONValue, _ field: String) throws -> String? {
-        switch body[field] {
-        case nil, .null?: return nil
-        case .string(let value)?: return value
-        default: throw BadRequest("\(field): must be a string")
-        }
-    }
-
-    private func optionalBool(_ body: JSONValue, _ field: String) throws -> Bool? {
-        switch body[field] {
-        case nil, .null?: return nil
-        case .bool(let value)?: return value
-        default: throw BadRequest("\(field): must be true or false")
-        }
-    }
-
-    private func optionalSnowflake(_ body: JSONValue, _ field: String) throws -> String? {
-        switch body[field] {
-        case nil, .null?: return nil
-        case let value?:
-            guard let id = value.snowflake else { throw BadRequest("\(field): must be a snowflake string") }
-            return String(id)
         }
     }
 }

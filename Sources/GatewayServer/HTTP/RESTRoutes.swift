@@ -38,6 +38,8 @@ struct RESTRoutes: Sendable {
             session = try self.session(for: request, match: match)
             if tooLarge { throw RESTError(status: 413, code: 40005, message: "Request entity too large") }
             _ = try decoded.get()
+            // Scenario rules on this call fire first, so a rule's rest fault answers this very call.
+            if let session { server.observeRESTCall(sessionID: session.id, method: method, route: match.route.template) }
             if let session, let fault = session.restFaults.take(method: method, route: match.route.name, path: path) {
                 answer = await faultAnswer(fault, session: session, path: path)
             } else {

@@ -19,6 +19,9 @@ final class BotSession: Sendable {
     private struct State: Sendable {
         var stopAcks: Bool?
         var gatewaySessions: [GatewaySession] = []
+        /// The first READY sent to the session (scenarios' `after_ms` counts from it).
+        var firstReadyAt: UInt64?
+        var scenario: SessionScenario?
     }
     private let state = Mutex(State())
 
@@ -44,6 +47,28 @@ final class BotSession: Sendable {
     var gatewaySessions: [GatewaySession] { state.withLock { $0.gatewaySessions } }
 
     func add(_ session: GatewaySession) { state.withLock { $0.gatewaySessions.append(session) } }
+
+    /// The scenario armed on the session, if any.
+    var scenario: SessionScenario? { state.withLock { $0.scenario } }
+
+    /// Arms a scenario (replacing the one armed before, returned so its timer can be stopped).
+    func arm(_ scenario: SessionScenario?) -> SessionScenario? {
+        state.withLock { state in
+            defer { state.scenario = scenario }
+            return state.scenario
+        }
+    }
+
+    var firstReadyAt: UInt64? { state.withLock { $0.firstReadyAt } }
+
+    /// Notes a READY; returns true for the session's first one.
+    func markReady(at now: UInt64) -> Bool {
+        state.withLock { state in
+            guard state.firstReadyAt == nil else { return false }
+            state.firstReadyAt = now
+            return true
+        }
+    }
 
     /// Forgets gateway sessions that can no longer be resumed; returns them.
     func removeExpired(now: UInt64) -> [GatewaySession] {

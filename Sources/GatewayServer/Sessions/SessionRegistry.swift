@@ -1,5 +1,6 @@
 import Foundation
 import GatewayModel
+import GatewayScenario
 import GatewayWorld
 import Synchronization
 
@@ -18,9 +19,12 @@ final class SessionRegistry: Sendable {
     private let sink: (any RecordingSink)?
     private let worldClock: any WorldClock
     private let callbackWindow: UInt64
+    /// Armed on every session at its creation.
+    private let scenario: Scenario?
 
-    init(sink: (any RecordingSink)?, worldClock: any WorldClock = SystemWorldClock(), callbackWindow: UInt64 = 3_000) {
+    init(sink: (any RecordingSink)?, scenario: Scenario? = nil, worldClock: any WorldClock = SystemWorldClock(), callbackWindow: UInt64 = 3_000) {
         self.sink = sink
+        self.scenario = scenario
         self.worldClock = worldClock
         self.callbackWindow = callbackWindow
     }
@@ -32,6 +36,7 @@ final class SessionRegistry: Sendable {
         let token = token ?? Self.makeToken(botUserID: fixture.botUserID)
         let world = World(fixture: fixture, clock: worldClock, callbackWindow: callbackWindow)
         let session = BotSession(id: Self.randomHex(12), name: name, token: token, fixture: fixture, world: world)
+        if let scenario { _ = session.arm(SessionScenario(scenario, readyAt: nil)) }
         try state.withLock { state throws(RegistryError) in
             guard state.byToken[token] == nil else { throw RegistryError.tokenInUse }
             state.sessions[session.id] = session

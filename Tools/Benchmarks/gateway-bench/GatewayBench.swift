@@ -21,21 +21,26 @@ struct GatewayBench: AsyncParsableCommand {
         @Option var count = 300_000
         @Option(help: "zlib-stream or zstd-stream") var compress: String?
         @Flag(help: "Record every frame into a SQLite file (as serve --record) and count them afterwards.") var record = false
+        @Flag(help: "Arm a scenario with a `dispatched` rule that never fires, so every written dispatch is checked against it.")
+        var scenario = false
 
         func run() async throws {
+            let scenario = scenario ? ThroughputBenchmark.watchingScenario : nil
             var result: [String: Double]
             if record {
                 let path = FileManager.default.temporaryDirectory.appendingPathComponent("throughput-\(getpid()).sqlite").path
                 defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
                 let recorder = try Recorder(path: path, mode: .serve, overwrite: true)
-                result = try await ThroughputBenchmark.run(count: count, compress: compress, sink: recorder)
+                result = try await ThroughputBenchmark.run(count: count, compress: compress, sink: recorder, scenario: scenario)
                 try await recorder.finish()
                 let frames = try RecordingReader(path: path).frames(sessionID: nil)
                 result["recorded_dispatch_frames"] = Double(frames.count { $0.event == "MESSAGE_CREATE" })
             } else {
-                result = try await ThroughputBenchmark.run(count: count, compress: compress, sink: nil)
+                result = try await ThroughputBenchmark.run(count: count, compress: compress, sink: nil, scenario: scenario)
             }
-            printResult("throughput" + (compress.map { " (\($0))" } ?? " (plain JSON)") + (record ? " --record" : ""), result)
+            printResult(
+                "throughput" + (compress.map { " (\($0))" } ?? " (plain JSON)") + (record ? " --record" : "") + (scenario != nil ? " --scenario" : ""),
+                result)
         }
     }
 

@@ -1,12 +1,18 @@
 import Foundation
 import GatewayModel
+import GatewayScenario
 import GatewayServer
 import NIOCore
 
 /// One client, dispatches of ~1 KB MESSAGE_CREATE as fast as it reads them.
 enum ThroughputBenchmark {
-    static func run(count: Int, compress: String?, sink: (any RecordingSink)?) async throws -> [String: Double] {
-        let bench = try await BenchServer.start(.init(recordingSink: sink))
+    /// A rule on a dispatch that is never sent: the server checks every dispatch it writes against it.
+    static let watchingScenario = Scenario(rules: [
+        ScenarioRule(number: 1, trigger: ScenarioTrigger(event: .dispatched("NEVER_SENT")), steps: [.action(.drop)]),
+    ])
+
+    static func run(count: Int, compress: String?, sink: (any RecordingSink)?, scenario: Scenario?) async throws -> [String: Double] {
+        let bench = try await BenchServer.start(.init(recordingSink: sink, scenario: scenario))
         let session = try bench.server.createSession(name: "bench")
         var arguments = ["receive", "--port", String(bench.port), "--token", session.token, "--count", String(count)]
         if let compress { arguments += ["--compress", compress] }
