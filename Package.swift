@@ -67,12 +67,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Comparing a bot's frames across recordings (diff, replay --verify).
-        .target(name: "GatewayDiff", dependencies: ["GatewayModel", "GatewayRecording"], swiftSettings: swiftSettings),
+        .target(name: "GatewayDiff", dependencies: ["GatewayModel", "GatewayRecording", "GatewayWorld"], swiftSettings: swiftSettings),
         // Replaying a recorded session to a live bot.
         .target(
             name: "GatewayReplay",
             dependencies: [
-                "GatewayModel", "GatewayRecording", "GatewayDiff", "GatewayServer",
+                "GatewayModel", "GatewayRecording", "GatewayDiff", "GatewayServer", "GatewayWorld",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "GatewayReplayTests",
             dependencies: [
-                "GatewayReplay", "GatewayDiff", "GatewayRecording", "GatewayServer", "GatewayModel", "GatewayTestClient",
+                "GatewayReplay", "GatewayDiff", "GatewayRecording", "GatewayServer", "GatewayModel", "GatewayTestClient", "GatewayWorld",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

@@ -59,6 +59,10 @@ extension ComparisonReport {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The first divergence in one line (`POST /channels/{channel.id}/messages changed (rest), step 5 in A
+    /// at +0.742 s, ...`), nil when the sides are equal.
+    public var firstDivergenceSummary: String? { firstDivergence.map { $0.message ?? Self.describe($0) } }
+
     // MARK: Pieces
 
     /// `IDENTIFY changed (shard 0), step 2 in A at +0.072 s, step 2 in B at +0.074 s`.

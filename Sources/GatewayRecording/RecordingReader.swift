@@ -43,6 +43,9 @@ public final class RecordingReader: Sendable {
     private let hasMeta: Bool
     private let hasControls: Bool
     private let hasHTTP: Bool
+    /// The `SELECT` expressions of the columns added after format version 1 (NULL when the file lacks them).
+    private let causeColumn: String
+    private let routeColumns: String
 
     /// Opens and validates a recording.
     /// - Parameters:
@@ -84,12 +87,19 @@ public final class RecordingReader: Sendable {
             hasHTTP = try db.tableExists("http")
             let present = RecordingSchema.requiredTables + [hasMeta ? "meta" : nil, hasControls ? "controls" : nil,
                 hasHTTP ? "http" : nil].compactMap { $0 }
+            var presentColumns: [String: Set<String>] = [:]
             for table in present {
                 let columns = try db.columns(of: table)
+                presentColumns[table] = columns
                 for column in RecordingSchema.columns[table] ?? [] where !columns.contains(column) {
                     throw RecordingError.notARecording(path, "table \(table) has no column \(column)")
                 }
             }
+            func optional(_ column: String, of table: String) -> String {
+                presentColumns[table]?.contains(column) == true ? column : "NULL"
+            }
+            causeColumn = optional("cause_http_id", of: "frames")
+            routeColumns = optional("route", of: "http") + ", " + optional("response_headers", of: "http")
         } catch let error as RecordingError {
             db.close()
             Self.removeCompanions(created, of: path)
@@ -369,7 +379,7 @@ public final class RecordingReader: Sendable {
 
     /// Frames matching `filter` (which uses ?1), with `id > ?2`, at most ?3 of them.
     private func frameRows(filter: String, _ bindings: [BindValue]) throws(RecordingError) -> [StoredFrame] {
-        let columns = "id, connection_id, session_id, t_ns, direction, op, seq, event, payload, wire_bytes"
+        let columns = "id, connection_id, session_id, t_ns, direction, op, seq, event, payload, wire_bytes, \(causeColumn)"
         let sql = "SELECT \(columns) FROM frames WHERE \(filter) AND id > ?2 ORDER BY id LIMIT ?3"
         let path = path
         return try query(sql, bindings) { statement throws(RecordingError) in
@@ -382,7 +392,7 @@ public final class RecordingReader: Sendable {
             return StoredFrame(
                 id: id, connectionID: statement.int64(1), sessionID: statement.string(2), tNs: statement.int64(3) ?? 0,
                 direction: direction, op: statement.int(5), seq: statement.int64(6), event: statement.string(7),
-                payload: statement.bytes(8) ?? [], wireBytes: statement.int(9))
+                payload: statement.bytes(8) ?? [], wireBytes: statement.int(9), causeHTTPID: statement.int64(10))
         }
     }
 
@@ -407,13 +417,14 @@ public final class RecordingReader: Sendable {
         guard hasHTTP else { return [] }
         let (filter, bindings) = Self.sessionFilter(sessionID, includingUnassigned)
         return try query(
-            "SELECT id, session_id, t_ns, method, path, status, request, response FROM http WHERE \(filter) ORDER BY id",
+            "SELECT id, session_id, t_ns, method, path, status, request, response, \(routeColumns) FROM http WHERE \(filter) ORDER BY id",
             bindings
         ) { statement throws(RecordingError) in
             StoredHTTPCall(
                 id: statement.int64(0) ?? 0, sessionID: statement.string(1), tNs: statement.int64(2) ?? 0,
                 method: statement.string(3) ?? "", path: statement.string(4) ?? "", status: statement.int(5),
-                request: statement.string(6), response: statement.string(7))
+                request: statement.string(6), response: statement.string(7), route: statement.string(8),
+                responseHeaders: statement.string(9))
         }
     }
 

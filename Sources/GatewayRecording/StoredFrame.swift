@@ -25,6 +25,9 @@ public struct StoredFrame: Sendable, Hashable {
     public var payload: [UInt8]
     /// `wire_bytes`: the size on the wire (compressed when transport compression was on).
     public var wireBytes: Int?
+    /// `cause_http_id`: for a dispatch sent because of a REST call, that call's `http.id` (`nil` otherwise,
+    /// and in files that lack the column).
+    public var causeHTTPID: Int64?
 
     /// The payload as a `String` (invalid UTF-8, which a text frame cannot hold, would be repaired).
     public var payloadText: String { String(decoding: payload, as: UTF8.self) }
@@ -32,7 +35,7 @@ public struct StoredFrame: Sendable, Hashable {
     /// Creates a row value.
     public init(
         id: Int64, connectionID: Int64?, sessionID: String?, tNs: Int64, direction: FrameDirection, op: Int?,
-        seq: Int64?, event: String?, payload: [UInt8], wireBytes: Int?
+        seq: Int64?, event: String?, payload: [UInt8], wireBytes: Int?, causeHTTPID: Int64? = nil
     ) {
         self.id = id
         self.connectionID = connectionID
@@ -44,5 +47,6 @@ public struct StoredFrame: Sendable, Hashable {
         self.event = event
         self.payload = payload
         self.wireBytes = wireBytes
+        self.causeHTTPID = causeHTTPID
     }
 }

@@ -16,11 +16,16 @@ public struct StoredHTTPCall: Sendable, Hashable {
     public var request: String?
     /// `response`: the response as JSON text.
     public var response: String?
+    /// `route`: the route template (`POST /channels/{channel.id}/messages`); `nil` for an unknown route
+    /// and in files that lack the column.
+    public var route: String?
+    /// `response_headers`: the answer's headers as a JSON object's text (`nil` in files that lack the column).
+    public var responseHeaders: String?
 
     /// Creates a row value.
     public init(
         id: Int64, sessionID: String?, tNs: Int64, method: String, path: String, status: Int?, request: String?,
-        response: String?
+        response: String?, route: String? = nil, responseHeaders: String? = nil
     ) {
         self.id = id
         self.sessionID = sessionID
@@ -30,5 +35,7 @@ public struct StoredHTTPCall: Sendable, Hashable {
         self.status = status
         self.request = request
         self.response = response
+        self.route = route
+        self.responseHeaders = responseHeaders
     }
 }

@@ -6,6 +6,8 @@ import GatewayRecording
 /// (member chunks after op 8, voice events after op 4) and what the timeline re-dispatches.
 struct FrameAnalysis {
     struct Dispatch {
+        /// The recorded frame's `frames.id`.
+        let frameID: Int64
         let tNs: Int64
         let event: String
         let data: JSONValue
@@ -70,7 +72,7 @@ struct FrameAnalysis {
                 if event == "VOICE_SERVER_UPDATE" || data["channel_id"] == .null { state.voiceRequest = nil }
             default:
                 guard firstReady != nil else { continue }
-                timelineDispatches.append(Dispatch(tNs: frame.tNs, event: event, data: data, guildID: data["guild_id"]?.snowflake))
+                timelineDispatches.append(Dispatch(frameID: frame.id, tNs: frame.tNs, event: event, data: data, guildID: data["guild_id"]?.snowflake))
             }
         }
     }

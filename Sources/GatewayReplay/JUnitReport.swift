@@ -24,7 +24,7 @@ public struct JUnitReport: Sendable {
         if let reason = outcome.timeoutReason {
             failure = "<failure message=\"\(Self.escape(reason))\" type=\"timeout\"></failure>"
         } else if let verdict, !verdict.passed {
-            let first = verdict.comparison.firstDivergence?.message ?? "the bot behaved differently"
+            let first = verdict.comparison.firstDivergenceSummary ?? "the bot behaved differently"
             failure = "<failure message=\"\(Self.escape(first))\" type=\"divergence\">\(Self.escape(verdict.render(color: false)))</failure>"
         }
         let failures = failure.isEmpty ? 0 : 1

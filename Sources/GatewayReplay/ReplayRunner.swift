@@ -74,11 +74,12 @@ public final class ReplayRunner: Sendable {
         case .speed(let factor): interval = max(1_000, Int(Double(recording.heartbeatInterval) / factor))
         case .maxSpeed: interval = max(1_000, recording.heartbeatInterval)
         }
-        server = GatewayServer(
-            configuration: .init(
-                host: options.host, port: options.port, heartbeatInterval: interval, fixture: recording.fixture,
-                recordingSink: observer, commandResponder: recording.responses),
-            logger: logger)
+        var configuration = GatewayServerConfiguration(
+            host: options.host, port: options.port, heartbeatInterval: interval, fixture: recording.fixture,
+            recordingSink: observer, commandResponder: recording.responses)
+        configuration.restResponder = recording.recordedCalls
+        configuration.interactionCallbackWindow = options.pacing.interactionCallbackWindow
+        server = GatewayServer(configuration: configuration, logger: logger)
     }
 
     /// Runs the server and the timeline; returns when the timeline and its tail are done (or at the timeout).
@@ -147,6 +148,10 @@ public final class ReplayRunner: Sendable {
                 break loop
             }
         }
+        if timeoutReason == nil {
+            let grace = deadline.map { min(RecordedCalls.lateCallGrace, Int((($0 - clock.now) / .milliseconds(1)).rounded(.down))) }
+            await recording.recordedCalls.waitUntilUsed(milliseconds: grace ?? RecordedCalls.lateCallGrace)
+        }
         if options.pacing == .maxSpeed { try await Task.sleep(for: .seconds(1)) }
         let result = outcome(scheduler: scheduler, total: total, sessionID: sessionID, timeout: timeoutReason)
         await server.close()
@@ -156,9 +161,10 @@ public final class ReplayRunner: Sendable {
 
     private func outcome(scheduler: ReplayScheduler<ContinuousClock>, total: Int, sessionID: String?, timeout: String?) -> ReplayOutcome {
         let live = sessionID.map { observer.live(sessionID: $0) } ?? (frames: [], connections: [], http: [])
+        let (http, frames) = recording.recordedCalls.recordedForm(calls: live.http, frames: live.frames)
         return ReplayOutcome(
-            performed: scheduler.performed, total: total, timeoutReason: timeout, liveFrames: live.frames,
-            liveConnections: live.connections, liveHTTP: live.http)
+            performed: scheduler.performed, total: total, timeoutReason: timeout, liveFrames: frames,
+            liveConnections: live.connections, liveHTTP: http)
     }
 
     /// Waits until the `index`-th successful IDENTIFY/RESUME (nil at the deadline).
@@ -187,6 +193,8 @@ public final class ReplayRunner: Sendable {
         switch event.kind {
         case .dispatch(let name, let data, let guildID):
             server.dispatchToSession(sessionID, event: name, payload: DispatchPayload(jsonBytes: data), guild: guildID, asControl: false)
+        case .interaction(let data):
+            recording.recordedCalls.redispatch(interaction: data, sessionID: sessionID, server: server)
         case .control(let action, let args):
             ControlReenactment.perform(action: action, args: args, sessionID: sessionID, server: server, pacing: options.pacing)
         }

@@ -36,10 +36,13 @@ public struct ReplayVerdict: Sendable {
 }
 
 extension ComparisonOptions {
-    /// Options for `replay --verify`: as `diff`, but without the bot's last close.
+    /// Options for `replay --verify`: as `diff`, but without the bot's last close, and ids compared as
+    /// they are (the replay serves the recorded ones; the caused dispatches it sends when the bot calls
+    /// would otherwise move where an id first appears).
     public static var verification: ComparisonOptions {
         var options = ComparisonOptions()
         options.includeClientCloses = false
+        options.aliasesSnowflakes = false
         return options
     }
 }
