@@ -4,7 +4,8 @@ import GatewayWorld
 
 /// Which recorded dispatches a REST call of the bot brought (SPEC §8): `frames.cause_http_id` where
 /// the file has it; in a file without it, a dispatch within 5 seconds after a changing call (not a
-/// `GET`) whose answer returned its `d.id`, or, for a reaction event, whose path names its
+/// `GET`) whose answer returned its `d.id` (an interaction callback's `with_response` answer: its
+/// message's), or, for a reaction event, whose path names its
 /// `d.message_id` and emoji.
 enum RESTCauses {
     static let window: Int64 = 5_000_000_000
@@ -23,7 +24,7 @@ enum RESTCauses {
     private struct Candidate {
         let id: Int64
         let tNs: Int64
-        /// The answer's `id`.
+        /// The answer's `id` (an interaction callback's: its `resource.message.id`).
         let answeredID: String?
         /// For a reaction route: the message id and the emoji as the path names it.
         let reaction: (messageID: String, emoji: String)?
@@ -39,7 +40,7 @@ enum RESTCauses {
             {
                 reaction = (messageID, emoji)
             }
-            let answeredID = answer?["id"]?.stringValue
+            let answeredID = answer?["id"]?.stringValue ?? answer?["resource"]?["message"]?["id"]?.stringValue
             guard answeredID != nil || reaction != nil else { return nil }
             return Candidate(id: call.id, tNs: call.tNs, answeredID: answeredID, reaction: reaction)
         }.sorted { $0.tNs < $1.tNs }

@@ -29,6 +29,8 @@ final class RecordedCalls: RESTResponder, Sendable {
         var unused: [RESTRoute: [Int]] = [:]
         /// Minted interaction id or token → the recorded one (`redacted:…` for tokens).
         var recordedForms: [String: String] = [:]
+        /// Live call id → the index in `calls` of the recorded call that answered it.
+        var answered: [Int64: Int] = [:]
     }
 
     let calls: [Call]
@@ -91,6 +93,7 @@ final class RecordedCalls: RESTResponder, Sendable {
                 else { return nil }
             }
             state.unused[call.match.route]!.remove(at: position)
+            state.answered[call.id] = queue[position]
             return queue[position]
         }
         if index != nil { changes.notify() }
@@ -145,14 +148,26 @@ final class RecordedCalls: RESTResponder, Sendable {
         return text
     }
 
-    /// The live session's REST calls and frames in recorded form (see ``recordedForm(_:)``).
+    /// The live session's REST calls and frames in recorded form (see ``recordedForm(_:)``), the calls
+    /// answered from the recording in the order of the calls that answered them: calls a bot makes
+    /// at once (its handlers of events a fast replay sent back to back) may reach the server in any
+    /// order, and when the bot calls is the timing summary's business, not a divergence.
     func recordedForm(calls: [StoredHTTPCall], frames: [StoredFrame]) -> ([StoredHTTPCall], [StoredFrame]) {
-        guard state.withLock({ !$0.recordedForms.isEmpty }) else { return (calls, frames) }
-        let calls = calls.map { call in
+        let answered = state.withLock { $0.answered }
+        var calls = calls.sorted { $0.tNs < $1.tNs }.map { call in
             var call = call
             call.path = recordedForm(call.path)
             return call
         }
+        // The answered calls change places among the slots they hold; each slot keeps its time.
+        let slots = calls.indices.filter { answered[calls[$0].id] != nil }
+        let reordered = slots.map { calls[$0] }.sorted { answered[$0.id]! < answered[$1.id]! }
+        for (slot, call) in zip(slots, reordered) {
+            let tNs = calls[slot].tNs
+            calls[slot] = call
+            calls[slot].tNs = tNs
+        }
+        guard state.withLock({ !$0.recordedForms.isEmpty }) else { return (calls, frames) }
         let frames = frames.map { frame in
             guard frame.event == "INTERACTION_CREATE" else { return frame }
             var frame = frame

@@ -75,7 +75,7 @@ final class ReplayObserver: RecordingSink, Sendable {
                     state.connections[closed.connectionID]?.closedBy = closed.closedBy.rawValue
                 case .http(let call):
                     state.http.append(StoredHTTPCall(
-                        id: Int64(state.http.count + 1), sessionID: call.sessionID, tNs: offset(call.t), method: call.method,
+                        id: call.id ?? Int64(state.http.count + 1), sessionID: call.sessionID, tNs: offset(call.t), method: call.method,
                         path: call.path, status: call.status, request: call.request, response: call.response))
                 case .session, .control:
                     break
