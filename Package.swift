@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "GatewayServerTests",
             dependencies: [
-                "GatewayServer", "GatewayModel", "GatewayCompression", "GatewayTestClient",
+                "GatewayServer", "GatewayModel", "GatewayCompression", "GatewayTestClient", "GatewayWorld",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
