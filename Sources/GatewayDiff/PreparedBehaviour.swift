@@ -140,6 +140,7 @@ struct PreparedBehaviour {
 
         cadence = Self.cadence(tracks)
         timing = Self.timing(tracks, cadence: cadence)
+        timing.restCallOffsetsMs = steps.filter { $0.lane == .rest }.map { Format.milliseconds($0.offsetNs) }
         hints = ProtocolHint.detect(in: tracks, cadence: cadence, side: side, originNs: originNs)
     }
 

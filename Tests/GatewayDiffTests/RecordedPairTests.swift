@@ -69,6 +69,9 @@ import Testing
         let path = added.b?.value["path"]?.stringValue ?? ""
         #expect(path.hasPrefix("/api/v10/channels/<id-"))
         #expect(report.render(format: .text(color: false)).contains("POST /channels/{channel.id}/messages"))
+        // When the bot called is in the timing summary.
+        #expect(report.b.timing.restCallOffsetsMs.count == report.a.timing.restCallOffsetsMs.count + 1)
+        #expect(report.render(format: .text(color: false)).contains("REST calls"))
     }
 
     @Test func timingSummaryOfARecording() throws {
