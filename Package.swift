@@ -75,7 +75,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Comparing a bot's frames across recordings (diff, replay --verify).
-        .target(name: "GatewayDiff", dependencies: ["GatewayModel", "GatewayRecording"], swiftSettings: swiftSettings),
+        .target(name: "GatewayDiff", dependencies: ["GatewayModel", "GatewayRecording", "GatewayWorld"], swiftSettings: swiftSettings),
         // A recorded session as one self-contained HTML page (report, replay --report).
         .target(
             name: "GatewayReport", dependencies: ["GatewayModel", "GatewayRecording", "GatewayDiff"],
@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "GatewayReplay",
             dependencies: [
-                "GatewayModel", "GatewayRecording", "GatewayDiff", "GatewayServer", "GatewayScenario",
+                "GatewayModel", "GatewayRecording", "GatewayDiff", "GatewayServer", "GatewayScenario", "GatewayWorld",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -149,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "GatewayReplayTests",
             dependencies: [
-                "GatewayReplay", "GatewayDiff", "GatewayRecording", "GatewayServer", "GatewayModel", "GatewayTestClient", "GatewayScenario",
+                "GatewayReplay", "GatewayDiff", "GatewayRecording", "GatewayServer", "GatewayModel", "GatewayTestClient", "GatewayScenario", "GatewayWorld",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

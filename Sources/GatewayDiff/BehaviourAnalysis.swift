@@ -18,7 +18,7 @@ public struct BehaviourAnalysis: Sendable {
 
     /// Analyses one session.
     public init(_ behaviour: BotBehaviour) {
-        let prepared = PreparedBehaviour(behaviour, side: "a", options: ComparisonOptions(includeREST: false))
+        let prepared = PreparedBehaviour(behaviour, side: "a", options: ComparisonOptions())
         timing = prepared.timing
         hints = prepared.hints
         var shards: [Int64: Int] = [:]

@@ -20,6 +20,10 @@ public struct ComparisonOptions: Sendable {
     /// Bound on the edit distance the step alignment searches before it gives up matching a region
     /// (which is then reported as removed and added). Keeps the worst case bounded.
     public var maxEditCost: Int
+    /// Whether snowflakes become `<id-N>` aliases numbered by first appearance (default true: two
+    /// runs mint their own ids). `replay --verify` turns it off: a replay serves the recorded ids,
+    /// so each id is its own alias, wherever in the live run it first appears.
+    public var aliasesSnowflakes = true
 
     /// Creates options; every parameter has the default described on its property.
     public init(

@@ -45,6 +45,7 @@ extension ComparisonReport {
             "resume_delays_ms": .array(timing.resumeDelaysMs.map { number($0) }),
             "commands_per_minute": number(timing.commandsPerMinute),
             "max_commands_in_60s": .int(Int64(timing.maxCommandsIn60s)),
+            "rest_call_offsets_ms": .array(timing.restCallOffsetsMs.map { number($0) }),
         ]
         let faults = side.faults.map { fault -> JSONValue in
             [

@@ -69,6 +69,10 @@ extension ComparisonReport {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The first divergence in one line (`POST /channels/{channel.id}/messages changed (rest), step 5 in A
+    /// at +0.742 s, ...`), nil when the sides are equal.
+    public var firstDivergenceSummary: String? { firstDivergence.map { $0.message ?? Self.describe($0) } }
+
     // MARK: Pieces
 
     /// `IDENTIFY changed (shard 0), step 2 in A at +0.072 s, step 2 in B at +0.074 s`.
@@ -149,6 +153,10 @@ extension ComparisonReport {
 
     private func timingTable() -> [String] {
         func ms(_ value: Double?) -> String { value.map(Format.ms) ?? "-" }
+        func calls(_ offsets: [Double]) -> String {
+            guard let first = offsets.first, let last = offsets.last else { return "-" }
+            return "\(offsets.count) (+\(Format.ms(first)) … +\(Format.ms(last)))"
+        }
         func delays(_ values: [Double]) -> String {
             values.isEmpty ? "-" : "\(values.count) (mean \(Format.ms(values.reduce(0, +) / Double(values.count))))"
         }
@@ -165,6 +173,7 @@ extension ComparisonReport {
                 b.timing.commandsPerMinute.map { JSONLineFormat.fixed($0) } ?? "-"
             ),
             ("max commands in 60 s", String(a.timing.maxCommandsIn60s), String(b.timing.maxCommandsIn60s)),
+            ("REST calls", calls(a.timing.restCallOffsetsMs), calls(b.timing.restCallOffsetsMs)),
         ]
         let first = max(rows.map(\.0.count).max() ?? 0, 6) + 2
         let second = max(rows.map(\.1.count).max() ?? 0, 1) + 2

@@ -14,6 +14,9 @@ import GatewayModel
 struct Normaliser {
     private(set) var snowflakes: [String: Int] = [:]
     private(set) var sessions: [String: Int] = [:]
+    /// Off, snowflakes stay as they are: for comparing two values that share one id space (a replay
+    /// serves the recorded ids), where one alias per id is the id itself.
+    var aliasesSnowflakes = true
 
     /// Registers gateway session ids (from the connections table, in connection order).
     mutating func registerSession(_ id: String) {
@@ -62,6 +65,7 @@ struct Normaliser {
 
     /// The alias of a snowflake, assigning the next one if it was not seen in the pre-scan.
     mutating func snowflakeAlias(_ digits: String) -> String {
+        guard aliasesSnowflakes else { return digits }
         if let known = snowflakes[digits] { return "<id-\(known)>" }
         let next = snowflakes.count + 1
         snowflakes[digits] = next

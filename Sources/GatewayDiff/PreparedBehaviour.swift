@@ -27,6 +27,7 @@ struct PreparedBehaviour {
     init(_ behaviour: BotBehaviour, side: String, options: ComparisonOptions) {
         originNs = behaviour.originNs
         var normaliser = Normaliser()
+        normaliser.aliasesSnowflakes = options.aliasesSnowflakes
         for connection in behaviour.connections.sorted(by: { $0.id < $1.id }) {
             if let id = connection.gatewaySessionID { normaliser.registerSession(id) }
         }
@@ -116,24 +117,16 @@ struct PreparedBehaviour {
         if options.includeREST {
             for call in behaviour.http.sorted(by: { $0.tNs < $1.tNs }) {
                 let path = normaliser.normalisePath(call.comparablePath)
-                var body: JSONValue = .null
-                if let request = call.request, let parsedRequest = (try? JSONValue(parsing: Array(request.utf8))),
-                    let requestBody = parsedRequest["body"]
-                {
-                    if let text = requestBody.stringValue, let inner = (try? JSONValue(parsing: Array(text.utf8))) {
-                        body = inner
-                    } else {
-                        body = requestBody
-                    }
-                }
+                let body = RESTCallForm.requestBody(ofRecorded: call.request)
                 let value: JSONValue = [
                     "method": .string(call.method), "path": .string(path.aliased), "body": normaliser.normalise(body, key: nil),
                 ]
+                let label = RESTCallForm.label(call, shape: path.shape)
                 steps.append(
                     BehaviourStep(
-                        index: steps.count, lane: .rest, kind: .rest, label: "\(call.method) \(path.shape)", tNs: call.tNs,
+                        index: steps.count, lane: .rest, kind: .rest, label: label, tNs: call.tNs,
                         offsetNs: call.tNs - originNs, connectionID: nil, value: value))
-                shapes.append("\(call.method) \(path.shape)")
+                shapes.append(label)
             }
         }
         exactKeys.reserveCapacity(steps.count)
@@ -147,6 +140,7 @@ struct PreparedBehaviour {
 
         cadence = Self.cadence(tracks)
         timing = Self.timing(tracks, cadence: cadence)
+        timing.restCallOffsetsMs = steps.filter { $0.lane == .rest }.map { Format.milliseconds($0.offsetNs) }
         hints = ProtocolHint.detect(in: tracks, cadence: cadence, side: side, originNs: originNs)
     }
 

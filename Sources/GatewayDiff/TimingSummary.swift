@@ -14,11 +14,13 @@ public struct TimingSummary: Sendable, Hashable {
     public var commandsPerMinute: Double?
     /// Most frames the bot sent on one connection within any 60 s window (the gateway allows 120).
     public var maxCommandsIn60s: Int
+    /// When the bot made its REST calls, in time order: milliseconds from the side's origin.
+    public var restCallOffsetsMs: [Double]
 
     /// Creates a summary.
     public init(
         helloToIdentifyMs: Double?, heartbeat: HeartbeatCadence, reconnectDelaysMs: [Double], resumeDelaysMs: [Double],
-        commandsPerMinute: Double?, maxCommandsIn60s: Int
+        commandsPerMinute: Double?, maxCommandsIn60s: Int, restCallOffsetsMs: [Double] = []
     ) {
         self.helloToIdentifyMs = helloToIdentifyMs
         self.heartbeat = heartbeat
@@ -26,5 +28,6 @@ public struct TimingSummary: Sendable, Hashable {
         self.resumeDelaysMs = resumeDelaysMs
         self.commandsPerMinute = commandsPerMinute
         self.maxCommandsIn60s = maxCommandsIn60s
+        self.restCallOffsetsMs = restCallOffsetsMs
     }
 }

@@ -7,6 +7,8 @@ import GatewayRecording
 /// the timeline re-dispatches (everything else after the first READY).
 struct FrameAnalysis {
     struct Dispatch {
+        /// The recorded frame's `frames.id`.
+        let frameID: Int64
         let tNs: Int64
         let event: String
         let data: JSONValue
@@ -86,7 +88,7 @@ struct FrameAnalysis {
             }
             // Not an answer: it goes out by the clock.
             guard firstReady != nil else { continue }
-            timelineDispatches.append(Dispatch(tNs: frame.tNs, event: event, data: data, guildID: data["guild_id"]?.snowflake))
+            timelineDispatches.append(Dispatch(frameID: frame.id, tNs: frame.tNs, event: event, data: data, guildID: data["guild_id"]?.snowflake))
         }
     }
 }

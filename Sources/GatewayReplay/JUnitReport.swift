@@ -24,7 +24,8 @@ public struct JUnitReport: Sendable {
         if let reason = outcome.timeoutReason {
             failure = "<failure message=\"\(Self.escape(reason))\" type=\"timeout\"></failure>"
         } else if let verdict, !verdict.passed {
-            failure = "<failure message=\"\(Self.escape(verdict.firstProblem ?? ""))\" type=\"divergence\">\(Self.escape(verdict.render(color: false)))</failure>"
+            let first = verdict.firstProblem ?? "the bot behaved differently"
+            failure = "<failure message=\"\(Self.escape(first))\" type=\"divergence\">\(Self.escape(verdict.render(color: false)))</failure>"
         }
         let failures = failure.isEmpty ? 0 : 1
         return """

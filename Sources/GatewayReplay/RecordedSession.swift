@@ -1,5 +1,6 @@
 import GatewayModel
 import GatewayRecording
+import GatewayWorld
 import NIOCore
 
 /// A recorded session prepared for replay: the world the bot saw (as a fixture), HELLO's interval,
@@ -13,6 +14,8 @@ public struct RecordedSession: Sendable {
     public let timeline: ReplayTimeline
     /// Recorded answers to op 8 and op 4.
     let responses: RecordedResponses
+    /// Recorded REST calls, the answers to the live bot's calls, with the dispatches they brought.
+    let recordedCalls: RecordedCalls
     /// Every frame of the session, wire order (the bot's own are `.inbound`).
     public let frames: [StoredFrame]
     public let connections: [StoredConnection]
@@ -67,15 +70,27 @@ public struct RecordedSession: Sendable {
         responses = analysis.responses
         // The session ends with its last frame or its last connection's close, whichever is later.
         let sessionEnd = max(frames.last?.tNs ?? ready.tNs, connections.compactMap(\.closedNs).max() ?? 0)
-        timeline = Self.timeline(analysis: analysis, controls: controls, sessionEnd: sessionEnd)
+        let causes = RESTCauses.find(frames: frames, http: http)
+        var caused: [Int64: [WorldEvent]] = [:]
+        for dispatch in analysis.timelineDispatches {
+            guard let call = causes[dispatch.frameID] else { continue }
+            caused[call, default: []].append(WorldEvent(name: dispatch.event, data: dispatch.data, guildID: dispatch.guildID))
+        }
+        recordedCalls = RecordedCalls(http: http, caused: caused)
+        timeline = Self.timeline(analysis: analysis, causedFrames: Set(causes.keys), controls: controls, sessionEnd: sessionEnd)
         self.connections = connections
     }
 
-    /// Splits the timeline at every recorded reconnect (READY or RESUMED after the first READY).
-    private static func timeline(analysis: FrameAnalysis, controls: [StoredControl], sessionEnd: Int64) -> ReplayTimeline {
+    /// Splits the timeline at every recorded reconnect (READY or RESUMED after the first READY). The
+    /// dispatches REST calls brought (`causedFrames`) are not on it: they leave when the live bot calls.
+    private static func timeline(analysis: FrameAnalysis, causedFrames: Set<Int64>, controls: [StoredControl], sessionEnd: Int64) -> ReplayTimeline {
         var items: [(t: Int64, order: Int, kind: ReplayTimeline.Kind)] = []
-        for (index, dispatch) in analysis.timelineDispatches.enumerated() {
-            items.append((dispatch.tNs, index, .dispatch(event: dispatch.event, data: ByteBuffer(bytes: dispatch.data.jsonBytes), guildID: dispatch.guildID)))
+        for (index, dispatch) in analysis.timelineDispatches.enumerated() where !causedFrames.contains(dispatch.frameID) {
+            let kind: ReplayTimeline.Kind =
+                dispatch.event == "INTERACTION_CREATE"
+                ? .interaction(data: dispatch.data)
+                : .dispatch(event: dispatch.event, data: ByteBuffer(bytes: dispatch.data.jsonBytes), guildID: dispatch.guildID)
+            items.append((dispatch.tNs, index, kind))
         }
         for control in controls where control.action != "dispatch" {
             let args = control.args.flatMap { try? JSONValue(parsing: $0) } ?? [:]

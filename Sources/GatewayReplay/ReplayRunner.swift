@@ -81,11 +81,12 @@ public final class ReplayRunner: Sendable {
         case .speed(let factor): interval = max(1_000, Int(Double(recording.heartbeatInterval) / factor))
         case .maxSpeed: interval = max(1_000, recording.heartbeatInterval)
         }
-        server = GatewayServer(
-            configuration: .init(
-                host: options.host, port: options.port, heartbeatInterval: interval, fixture: recording.fixture,
-                recordingSink: observer, commandResponder: recording.responses, scenario: options.scenario),
-            logger: logger)
+        var configuration = GatewayServerConfiguration(
+            host: options.host, port: options.port, heartbeatInterval: interval, fixture: recording.fixture,
+            recordingSink: observer, commandResponder: recording.responses, scenario: options.scenario)
+        configuration.restResponder = recording.recordedCalls
+        configuration.interactionCallbackWindow = options.pacing.interactionCallbackWindow
+        server = GatewayServer(configuration: configuration, logger: logger)
     }
 
     /// Runs the server and the timeline; returns when the timeline and its tail are done (or at the timeout).
@@ -154,6 +155,12 @@ public final class ReplayRunner: Sendable {
                 break loop
             }
         }
+        // Recorded REST calls the bot has not made yet: it gets a short grace to make them (a late call
+        // is still a match, not a divergence).
+        if timeoutReason == nil {
+            let grace = deadline.map { min(RecordedCalls.lateCallGrace, Int((($0 - clock.now) / .milliseconds(1)).rounded(.down))) }
+            await recording.recordedCalls.waitUntilUsed(milliseconds: grace ?? RecordedCalls.lateCallGrace)
+        }
         let result = outcome(scheduler: scheduler, total: total, sessionID: sessionID, timeout: timeoutReason)
         await server.close()
         _ = try? await serverTask.value
@@ -162,9 +169,10 @@ public final class ReplayRunner: Sendable {
 
     private func outcome(scheduler: ReplayScheduler<ContinuousClock>, total: Int, sessionID: String?, timeout: String?) -> ReplayOutcome {
         let live = sessionID.map { observer.live(sessionID: $0) } ?? (frames: [], connections: [], http: [])
+        let (http, frames) = recording.recordedCalls.recordedForm(calls: live.http, frames: live.frames)
         return ReplayOutcome(
-            performed: scheduler.performed, total: total, timeoutReason: timeout, liveFrames: live.frames,
-            liveConnections: live.connections, liveHTTP: live.http,
+            performed: scheduler.performed, total: total, timeoutReason: timeout, liveFrames: frames,
+            liveConnections: live.connections, liveHTTP: http,
             unansweredMemberRequests: recording.responses.unansweredRequests.filter { $0.sessionID == sessionID }.map(\.data))
     }
 
@@ -202,6 +210,8 @@ public final class ReplayRunner: Sendable {
         switch event.kind {
         case .dispatch(let name, let data, let guildID):
             server.dispatchToSession(sessionID, event: name, payload: DispatchPayload(jsonBytes: data), guild: guildID, asControl: false)
+        case .interaction(let data):
+            recording.recordedCalls.redispatch(interaction: data, sessionID: sessionID, server: server)
         case .control(let action, let args):
             ControlReenactment.perform(action: action, args: args, sessionID: sessionID, server: server, pacing: options.pacing)
         }

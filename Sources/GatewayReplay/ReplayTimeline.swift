@@ -20,6 +20,8 @@ public struct ReplayTimeline: Sendable {
         /// A dispatch: `data` is the JSON text of `d`, encoded once when the recording is loaded;
         /// `guildID` its `d.guild_id` (shard routing, intents), `nil` outside a guild.
         case dispatch(event: String, data: ByteBuffer, guildID: UInt64?)
+        /// A recorded INTERACTION_CREATE (`d`), sent again under a fresh id and token.
+        case interaction(data: JSONValue)
         /// A recorded control or fault action (`disconnect`, `stop_acks`, ...), with its arguments.
         case control(action: String, args: JSONValue)
     }

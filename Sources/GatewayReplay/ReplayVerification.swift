@@ -36,7 +36,7 @@ public struct ReplayVerdict: Sendable {
     /// The first thing that went wrong, in one line (`nil` when the replay passed).
     public var firstProblem: String? {
         guard !passed else { return nil }
-        return timeoutReason ?? comparison.firstDivergence?.message ?? unansweredRequests.first ?? "the bot behaved differently"
+        return timeoutReason ?? comparison.firstDivergenceSummary ?? unansweredRequests.first ?? "the bot behaved differently"
     }
 
     /// The report for people: the first divergence side by side, hints, timings.
@@ -49,10 +49,13 @@ public struct ReplayVerdict: Sendable {
 }
 
 extension ComparisonOptions {
-    /// Options for `replay --verify`: as `diff`, but without the bot's last close.
+    /// Options for `replay --verify`: as `diff`, but without the bot's last close, and ids compared as
+    /// they are (the replay serves the recorded ones; the caused dispatches it sends when the bot calls
+    /// would otherwise move where an id first appears).
     public static var verification: ComparisonOptions {
         var options = ComparisonOptions()
         options.includeClientCloses = false
+        options.aliasesSnowflakes = false
         return options
     }
 }

@@ -26,6 +26,25 @@ extension GatewayServer {
         return (String(interaction.id), interaction.token, delivered)
     }
 
+    /// Dispatches a recorded INTERACTION_CREATE under a fresh id and token (replay, SPEC §8), which the
+    /// session's world and REST layer know from then on.
+    /// - Parameter adopted: called with the fresh id and token before the event leaves.
+    /// - Returns: false for an unknown session or a payload without `channel_id`.
+    @discardableResult
+    public func dispatchAdoptedInteraction(_ sessionID: String, payload: JSONValue, adopted: (_ id: String, _ token: String) -> Void = { _, _ in })
+        -> Bool
+    {
+        guard let session = state.registry.session(id: sessionID), let adoption = session.world.adoptInteraction(payload) else { return false }
+        let (interaction, event) = adoption
+        state.registerInteractionToken(interaction.token, sessionID: sessionID)
+        adopted(String(interaction.id), interaction.token)
+        dispatchToSession(sessionID, event: event.name, payload: DispatchPayload(event.data), guild: event.guildID, asControl: false)
+        return true
+    }
+
+    /// How an interaction token appears in recordings: `redacted:` and 12 hex digits of its SHA-256.
+    public static func redactedInteractionToken(_ token: String) -> String { Redaction.redact(token) }
+
     /// An interaction's state: `{id, state, response_type, response, original_message, followups}`; with
     /// `waitMilliseconds`, as soon as it is no longer `pending` (or then). Nil for an unknown one.
     public func interaction(_ sessionID: String, id: String, waitMilliseconds: Int = 0) async -> JSONValue? {

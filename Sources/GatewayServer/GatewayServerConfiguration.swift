@@ -23,6 +23,8 @@ public struct GatewayServerConfiguration: Sendable {
     public var recordingSink: (any RecordingSink)?
     /// Answers op 8 and op 4 instead of the fixture (replay).
     public var commandResponder: (any GatewayCommandResponder)?
+    /// Answers REST calls before the world does (replay: from the recording).
+    public var restResponder: (any RESTResponder)?
     /// The wall clock of the sessions' worlds: snowflakes, timestamps and interaction deadlines.
     public var worldClock: any WorldClock = SystemWorldClock()
     /// Milliseconds an interaction's first callback may take (Discord: 3,000; a replay scales it).

@@ -277,6 +277,22 @@ public final class World: Sendable {
         return created
     }
 
+    /// Takes in a recorded INTERACTION_CREATE under a fresh id and token (replay); the caller
+    /// dispatches the event. Nil when the payload names no channel.
+    public func adoptInteraction(_ payload: JSONValue) -> (interaction: Interaction, event: WorldEvent)? {
+        let adopted = withState { $0.adoptInteraction(payload) }
+        changes.notify()
+        return adopted
+    }
+
+    /// Acknowledges an interaction whose callback is answered from elsewhere (a replay's recording).
+    /// - Throws: 10062 after the callback window or for an unknown interaction, 40060 when already acknowledged.
+    public func acknowledgeInteraction(id: UInt64, token: String, deferred: Bool) throws(RESTError) {
+        let window = callbackWindow
+        try withState { state throws(RESTError) in try state.acknowledge(interactionID: id, token: token, deferred: deferred, window: window) }
+        changes.notify()
+    }
+
     /// Whether an interaction token is one this world made.
     public func knowsInteractionToken(_ token: String) -> Bool { withState { $0.interactionsByToken[token] != nil } }
 

@@ -88,6 +88,25 @@ extension WorldState {
         return (interaction, WorldEvent(name: "INTERACTION_CREATE", data: payload, guildID: guildID))
     }
 
+    /// Takes in a recorded INTERACTION_CREATE (a replay) under a fresh id and token, so the bot's answers
+    /// to it follow Discord's rules; nil when `payload` has no channel.
+    mutating func adoptInteraction(_ payload: JSONValue) -> (Interaction, WorldEvent)? {
+        guard let channelID = payload["channel_id"]?.snowflake else { return nil }
+        let id = nextSnowflake()
+        let token = Self.makeInteractionToken(id: id)
+        let guildID = payload["guild_id"]?.snowflake
+        let interaction = Interaction(
+            id: id, token: token, type: payload["type"]?.int64Value ?? 2, channelID: channelID, guildID: guildID,
+            user: payload["member"]?["user"] ?? payload["user"] ?? .null, name: payload["data"]?["name"]?.stringValue,
+            createdAt: now, messageID: payload["message"]?["id"]?.snowflake)
+        interactions[id] = interaction
+        interactionsByToken[token] = id
+        var data = payload
+        data["id"] = .string(String(id))
+        data["token"] = .string(token)
+        return (interaction, WorldEvent(name: "INTERACTION_CREATE", data: data, guildID: guildID))
+    }
+
     private func interactionPlace(_ request: JSONValue) throws(InteractionRequestError) -> (channel: UInt64, guild: UInt64?) {
         if let value = request["channel_id"], value != .null {
             guard let id = value.snowflake, let channel = channels[id] else { throw InteractionRequestError("channel_id: unknown channel") }
@@ -133,6 +152,15 @@ extension WorldState {
         guard !interaction.acknowledged else { throw .alreadyAcknowledged }
         guard now &- interaction.createdAt <= window else { throw .unknownInteraction }
         return interaction
+    }
+
+    /// Acknowledges an interaction whose callback is answered from elsewhere (a replay's recording),
+    /// with the 3-second and acknowledge-once rules.
+    mutating func acknowledge(interactionID: UInt64, token: String, deferred: Bool, window: UInt64) throws(RESTError) {
+        var interaction = try pendingInteraction(id: interactionID, token: token, window: window)
+        interaction.acknowledged = true
+        interaction.deferred = deferred
+        interactions[interactionID] = interaction
     }
 
     /// `POST /interactions/{interaction.id}/{interaction.token}/callback`.

@@ -25,8 +25,14 @@ struct Replay: AsyncParsableCommand {
             with the same shard count: each event goes to the shard that owns its guild. A --scenario \
             adds its rules on top of the recording's own faults.
 
+            The bot's REST calls are answered from the recording: a call takes the first unused \
+            recorded call of its route with the same path ids and body (normalised as diff does), \
+            and the dispatches that call brought (the bot's own MESSAGE_CREATE, a reaction) leave \
+            then, never before. A recorded INTERACTION_CREATE goes out with a fresh id and token. \
+            Startup calls, and calls the recording lacks, are answered by the recorded world.
+
             The run ends when the timeline is done and the bot has had the recorded time after the \
-            last event (also at --max-speed), or at --timeout (exit 1). With --verify the bot's frames are compared with the \
+            last event (also at --max-speed), or at --timeout (exit 1). With --verify the bot's frames and REST calls are compared with the \
             recorded bot's: the first divergence is printed and the exit status is 1. --report writes \
             the live run's report (see `gatewaytape report`), pass or fail, so a CI job can keep it \
             next to the --junit file.

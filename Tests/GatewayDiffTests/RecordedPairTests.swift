@@ -63,12 +63,15 @@ import Testing
         #expect(report.differences.count == 1)
         let added = try #require(report.firstDivergence)
         #expect(added.kind == .added && added.lane == .rest)
-        #expect(added.label == "POST /channels/{id}/messages")
+        #expect(added.label == "POST /channels/{channel.id}/messages", "named by its route")
         // The reply goes to the channel the message came from: the alias the channel got when the
         // server announced it, not a fresh one.
         let path = added.b?.value["path"]?.stringValue ?? ""
         #expect(path.hasPrefix("/channels/<id-"))
-        #expect(report.render(format: .text(color: false)).contains("POST /channels/{id}/messages"))
+        #expect(report.render(format: .text(color: false)).contains("POST /channels/{channel.id}/messages"))
+        // When the bot called is in the timing summary.
+        #expect(report.b.timing.restCallOffsetsMs.count == report.a.timing.restCallOffsetsMs.count + 1)
+        #expect(report.render(format: .text(color: false)).contains("REST calls"))
     }
 
     @Test func timingSummaryOfARecording() throws {

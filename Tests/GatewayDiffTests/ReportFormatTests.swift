@@ -14,7 +14,7 @@ import Testing
             let value = try #require(json[side])
             #expect(value["label"]?.stringValue != nil && value["steps"]?.int64Value != nil)
             let timing = try #require(value["timing"])
-            for key in ["hello_to_identify_ms", "reconnect_delays_ms", "resume_delays_ms", "commands_per_minute", "max_commands_in_60s"] {
+            for key in ["hello_to_identify_ms", "reconnect_delays_ms", "resume_delays_ms", "commands_per_minute", "max_commands_in_60s", "rest_call_offsets_ms"] {
                 #expect(timing[key] != nil, "timing.\(key)")
             }
             for key in ["count", "intervals", "mean_ms", "jitter_ms", "hello_interval_ms"] {

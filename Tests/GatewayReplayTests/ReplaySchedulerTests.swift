@@ -37,6 +37,7 @@ struct ReplaySchedulerTests {
             case .perform(let event):
                 switch event.kind {
                 case .dispatch(let name, _, _): log.append((name, now))
+                case .interaction: log.append(("INTERACTION_CREATE", now))
                 case .control(let action, _): log.append((action, now))
                 }
             case .sleep(let until): now = Int64(until.offset.components.seconds * 1000) + Int64(until.offset.components.attoseconds / 1_000_000_000_000_000)

@@ -13,7 +13,14 @@ Every golden bot is discord.py 2.7.1 `discord.Client` (harness.TapeClient) with
   - `heartbeat_timeout=3.0` for the zombie scenario only (discord.py's default, 60 s, elsewhere),
   - transport compression as discord.py asks for it (zlib-stream),
   - in `plain`: it answers every message starting with `!ping` through REST
-    (`channel.send("pong ...")`; the mock answers 404, discord.py raises NotFound, ignored).
+    (`channel.send("pong ...")`; the mock answered 404, discord.py raises NotFound, ignored).
+  - in `acting`: a bot that acts through REST, one event at a time (ACTING_STEPS): `!hello` →
+    `message.reply(REPLY)`, `message.add_reaction("👋")`, `reply.edit(content=EDITED)`; `!limited`
+    → `channel.send("after the limit")` (recorded behind a 429 that discord.py waited out); slash
+    command `ping` → `response.send_message("pong")`; `slow` → `response.defer()` then
+    `followup.send("done", wait=True)`. `variant` changes it for the tests that --verify must fail:
+    `other-text` (another reply text), `no-reaction` (skips the reaction), `extra-call` (also
+    fetches the message it answers).
 The server was `gatewaytape serve --heartbeat-interval 1000` (HELLO interval 1000 ms).
 """
 
@@ -22,12 +29,17 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Dict, List
 
+import asyncio
+
 import discord
 
 from harness import Bot, GatewayTape
 
 HEARTBEAT_MS = 1000
-SCENARIOS = ("plain", "resume", "zombie", "invalidate", "members")
+SCENARIOS = ("plain", "resume", "zombie", "invalidate", "members", "acting")
+VARIANTS = ("same", "other-text", "no-reaction", "extra-call")
+REPLY = "hello there"
+EDITED = "hello there (edited)"
 
 
 def golden_intents(message_content: bool = True, members: bool = False) -> discord.Intents:
@@ -69,8 +81,10 @@ def pong_for(content: str) -> str:
     return "pong" + content[len("!ping"):]
 
 
-def install_behaviour(bot: Bot, scenario: str) -> None:
+def install_behaviour(bot: Bot, scenario: str, variant: str = "same") -> None:
     """What the bot under test does with the events it gets (the same when recorded and replayed)."""
+    if scenario == "acting":
+        install_acting(bot, variant)
     if scenario != "plain":
         return
     client = bot.client
@@ -87,9 +101,51 @@ def install_behaviour(bot: Bot, scenario: str) -> None:
             client.dispatch("tape_replied", message.content)
 
 
-def golden_bot(server: GatewayTape, token: str, scenario: str, **overrides: Any) -> Bot:
+def install_acting(bot: Bot, variant: str) -> None:
+    """The `acting` bot: each event's REST calls are made before the next event's (one lock), so the
+    bot calls in the same order at any replay speed."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}")
+    client = bot.client
+    steps = asyncio.Lock()
+
+    @client.event
+    async def on_message(message: discord.Message) -> None:
+        if client.user is not None and message.author.id == client.user.id:
+            return
+        async with steps:
+            if message.content == "!hello":
+                reply = await message.reply(REPLY if variant != "other-text" else "hi, whoever you are")
+                if variant != "no-reaction":
+                    await message.add_reaction("👋")
+                if variant == "extra-call":
+                    await message.channel.fetch_message(message.id)
+                edited = await reply.edit(content=EDITED)
+                client.dispatch("tape_result", "reply", reply.id, reply.content)
+                client.dispatch("tape_result", "edit", edited.id, edited.content)
+            elif message.content == "!limited":
+                sent = await message.channel.send("after the limit")
+                client.dispatch("tape_result", "limited", sent.id, sent.content)
+            else:
+                return
+            client.dispatch("tape_replied", message.content)
+
+    @client.event
+    async def on_interaction(interaction: discord.Interaction) -> None:
+        name = (interaction.data or {}).get("name")
+        async with steps:
+            if name == "ping":
+                await interaction.response.send_message("pong")
+            elif name == "slow":
+                await interaction.response.defer()
+                followup = await interaction.followup.send("done", wait=True)
+                client.dispatch("tape_result", "followup", followup.id, followup.content)
+            client.dispatch("tape_answered", name)
+
+
+def golden_bot(server: GatewayTape, token: str, scenario: str, variant: str = "same", **overrides: Any) -> Bot:
     options = client_options(scenario)
     options.update(overrides)
     bot = Bot(server, token, **options)
-    install_behaviour(bot, scenario)
+    install_behaviour(bot, scenario, variant)
     return bot

@@ -56,8 +56,10 @@ async def test_ping_pong_reply(server: GatewayTape) -> None:
         reply: discord.Message = own[0].args[0]
         assert reply.content == "pong"
         assert reply.reference is not None and reply.reference.message_id == int(ping_id)
-        assert replies and replies[0].id == reply.id == int(actions[0]["response"]["id"])
         assert reply.type == discord.MessageType.reply
+        # the MESSAGE_CREATE may arrive before discord.py has parsed the POST's answer
+        await bot.log.wait_until(lambda: bool(replies), 5.0, "message.reply() to return")
+        assert replies[0].id == reply.id == int(actions[0]["response"]["id"])
 
 
 async def test_everyday_actions(server: GatewayTape) -> None:

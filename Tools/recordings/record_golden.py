@@ -17,6 +17,7 @@ the server with SIGTERM (exit 0, recording flushed, no -wal/-shm left).
 | zombie.sqlite | stop-acks → discord.py (heartbeat_timeout 3 s) reconnects and resumes → flags cleared → healthy, one message |
 | invalidate.sqlite | a message, invalidate + disconnect 4000 → RESUME → op 9 d:false → IDENTIFY → READY → a message |
 | members.sqlite | `members` intent: two op 8 (one per guild) back to back, then both chunks; two messages |
+| acting.sqlite | a bot that acts (golden.py): `!hello` → reply, reaction, edit; a 429 on POST .../messages armed, `!limited` → discord.py waits it out and sends; slash commands `ping` (answered at once) and `slow` (deferred, then a follow-up) |
 
 The binary is `.build/debug/gatewaytape` unless GATEWAYTAPE_BIN says otherwise.
 """
@@ -118,8 +119,29 @@ async def members(server: GatewayTape, sid: str, bot: Bot) -> None:
     await asyncio.sleep(1.0)
 
 
+
+async def acting(server: GatewayTape, sid: str, bot: Bot) -> None:
+    await asyncio.sleep(0.5)
+    await send(server, sid, bot, "!hello")
+    await bot.wait_for("tape_replied", predicate=lambda c: c == "!hello")
+    await asyncio.sleep(MESSAGE_SPACING)
+    await server.control.arest_fault(sid, method="POST", route="/channels/{channel.id}/messages", status=429, retry_after=0.5)
+    await send(server, sid, bot, "!limited")
+    await bot.wait_for("tape_replied", predicate=lambda c: c == "!limited")
+    await asyncio.sleep(MESSAGE_SPACING)
+    for name in ("ping", "slow"):
+        created = await server.control.acreate_interaction(sid, {"name": name})
+        assert created["delivered"] == 1, created
+        await bot.wait_for("tape_answered", predicate=lambda n: n == name)
+        await asyncio.sleep(MESSAGE_SPACING)
+    await asyncio.sleep(1.0)
+    statuses = [a["status"] for a in await server.control.aactions(sid, route="POST /channels/{channel.id}/messages")]
+    assert statuses == [200, 429, 200], statuses
+
+
+
 DRIVERS: Dict[str, Callable[[GatewayTape, str, Bot], Awaitable[None]]] = {
-    "plain": plain, "resume": resume, "zombie": zombie, "invalidate": invalidate, "members": members,
+    "plain": plain, "resume": resume, "zombie": zombie, "invalidate": invalidate, "members": members, "acting": acting,
 }
 
 

@@ -42,6 +42,11 @@ struct RESTRoutes: Sendable {
             if let session { server.observeRESTCall(sessionID: session.id, method: method, route: match.route.template) }
             if let session, let fault = session.restFaults.take(method: method, route: match.route.name, path: path) {
                 answer = await faultAnswer(fault, session: session, path: path)
+            } else if let session, let responder = state.configuration.restResponder,
+                let reply = responder.answer(RESTCall(
+                    id: id, sessionID: session.id, match: match, query: request.uri.query ?? "", body: body.json, world: session.world))
+            {
+                answer = Answer(reply, route: match.route.name)
             } else {
                 answer = try worldAnswer(match, request: request, body: body, session: session)
             }
@@ -50,6 +55,8 @@ struct RESTRoutes: Sendable {
         }
         if let session, !answer.events.isEmpty {
             for event in answer.events {
+                // The world made its own events; a responder's are news to it.
+                if answer.fromResponder, World.observes(event.name) { session.world.observe(event: event.name, data: event.data) }
                 server.dispatchToSession(session.id, event: event.name, payload: DispatchPayload(event.data), guild: event.guildID, asControl: false, cause: id)
             }
         }
@@ -71,6 +78,32 @@ struct RESTRoutes: Sendable {
         var events: [WorldEvent] = []
         /// Headers replacing the usual rate-limit headers (an injected 429).
         var headers: HTTPFields?
+        /// Whether a `RESTResponder` answered (its events did not come from the world).
+        var fromResponder = false
+
+        init(status: Int, body: JSONValue?, events: [WorldEvent] = [], headers: HTTPFields? = nil) {
+            self.status = status
+            self.body = body
+            self.events = events
+            self.headers = headers
+        }
+
+        /// A responder's reply; a 429 without headers gets Discord's, from its body's `retry_after` and `global`.
+        init(_ reply: RESTReply, route: String) {
+            var headers: HTTPFields?
+            if let given = reply.headers {
+                headers = HTTPFields(given.compactMap { field in HTTPField.Name(field.name).map { HTTPField(name: $0, value: field.value) } })
+            } else if reply.status == 429 {
+                let retryAfter: Double = switch reply.body?["retry_after"] {
+                case .double(let seconds)?: seconds
+                case .int(let seconds)?: Double(seconds)
+                default: 1
+                }
+                headers = RESTRoutes.tooManyRequestsHeaders(retryAfter: retryAfter, bucketKey: route, global: reply.body?["global"] == true)
+            }
+            self.init(status: reply.status, body: reply.body, events: reply.events, headers: headers)
+            fromResponder = true
+        }
     }
 
     /// The session a call acts in: by the interaction token in the path, else by `Authorization: Bot TOKEN`
@@ -111,15 +144,21 @@ struct RESTRoutes: Sendable {
         if let delay = fault.delayMs, delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
         state.recordControl(sessionID: session.id, action: "rest_fault", args: fault.json.merging(["path": .string(Redaction.redactInteractionToken(inPath: path))]))
         guard fault.status == 429 else { return Answer(status: fault.status, body: fault.answerBody) }
-        let retry = String(format: "%.3f", fault.retryAfter)
-        var headers: HTTPFields = [
-            .init("X-RateLimit-Limit")!: "1", .init("X-RateLimit-Remaining")!: "0", .init("X-RateLimit-Reset-After")!: retry,
-            .init("X-RateLimit-Reset")!: String(format: "%.3f", Self.unixNow() + fault.retryAfter),
-            .init("X-RateLimit-Bucket")!: Self.bucket(fault.route ?? path), .init("X-RateLimit-Scope")!: fault.global ? "global" : "user",
-            .retryAfter: String(Int(fault.retryAfter.rounded(.up))), .via: "1.1 google",
-        ]
-        if fault.global { headers[.init("X-RateLimit-Global")!] = "true" }
+        let headers = Self.tooManyRequestsHeaders(retryAfter: fault.retryAfter, bucketKey: fault.route ?? path, global: fault.global)
         return Answer(status: 429, body: fault.answerBody, headers: headers)
+    }
+
+    /// Discord's headers of a 429: the bucket exhausted for `retryAfter` seconds, `Retry-After` and `Via`.
+    static func tooManyRequestsHeaders(retryAfter: Double, bucketKey: String, global: Bool) -> HTTPFields {
+        var headers: HTTPFields = [
+            .init("X-RateLimit-Limit")!: "1", .init("X-RateLimit-Remaining")!: "0",
+            .init("X-RateLimit-Reset-After")!: String(format: "%.3f", retryAfter),
+            .init("X-RateLimit-Reset")!: String(format: "%.3f", Self.unixNow() + retryAfter),
+            .init("X-RateLimit-Bucket")!: Self.bucket(bucketKey), .init("X-RateLimit-Scope")!: global ? "global" : "user",
+            .retryAfter: String(Int(retryAfter.rounded(.up))), .via: "1.1 google",
+        ]
+        if global { headers[.init("X-RateLimit-Global")!] = "true" }
+        return headers
     }
 
     /// Discord's rate-limit headers for an ordinary answer (a bucket per route, never exhausted) and `Via`.
