@@ -52,9 +52,13 @@ public final class GatewayServer: Service, Sendable {
     /// Binds and serves until `close()` or a graceful shutdown of the enclosing service group.
     public func run() async throws {
         let router = Router()
-        let rest = RESTRoutes(state: state)
-        router.add(middleware: UnknownRouteMiddleware(routes: rest))
-        rest.register(on: router)
+        if let upstream = state.configuration.upstream {
+            router.add(middleware: ForwardingMiddleware(state: state, upstream: upstream))
+        } else {
+            let rest = RESTRoutes(state: state)
+            router.add(middleware: UnknownRouteMiddleware(routes: rest))
+            rest.register(on: router)
+        }
         ControlRoutes(server: self).register(on: router)
         let state = self.state
         let app = Application(
@@ -110,6 +114,10 @@ public final class GatewayServer: Service, Sendable {
         closeAllConnections(code: .goingAway)
         await group?.triggerGracefulShutdown()
     }
+
+    /// Whether the server forwards to an upstream (proxy mode, SPEC §10): `dispatchToSession` then
+    /// sends nothing (the upstream owns sequence numbers).
+    public var isProxy: Bool { state.configuration.upstream != nil }
 
     /// The number of open gateway connections.
     public var connectionCount: Int { state.registry.connectionCount }

@@ -8,6 +8,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import NIOSSL
 import NIOWebSocket
 
 /// The server's child channel: HTTP/1.1 for REST and control (Hummingbird's router), and for any
@@ -35,6 +36,9 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let state = self.state
         return channel.eventLoop.makeCompletedFuture {
+            if let tls = state.configuration.tlsContext {
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+            }
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: 1 << 20,
                 enableAutomaticErrorHandling: false,
@@ -55,7 +59,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: state.isSecure))
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
                         let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
@@ -101,12 +105,12 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         } else if let compression = parameters.compress.flatMap(TransportCompression.init(rawValue:)) {
             do { compressor = try MessageCompressor(compression) } catch { refusal = .unknownError }
         }
-        let host = head.headers["Host"].first ?? "\(state.configuration.host):\(state.configuration.port)"
         let handle = ConnectionHandle(
             id: state.registry.nextConnectionID(), eventLoop: channel.eventLoop, query: query,
             compression: compressor?.compression.rawValue)
         return GatewayConnectionHandler(
-            state: state, handle: handle, gatewayURL: "ws://\(host)", compressor: compressor, refusal: refusal)
+            state: state, handle: handle, gatewayURL: state.gatewayURL(authority: head.headers["Host"].first), path: String(parts.first ?? "/"),
+            compressor: compressor, refusal: refusal)
     }
 
     /// NIO upgrades only on a connection's first request. A client that reuses a keep-alive REST

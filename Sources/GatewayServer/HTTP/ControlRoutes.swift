@@ -62,6 +62,7 @@ struct ControlRoutes {
         }
         control.post("sessions/:id/dispatch") { request, context in
             try await withSession(context) { id in
+                if server.isProxy { return Self.upstreamOwnsSequence("dispatch") }
                 let body = try await request.jsonObject()
                 guard let event = body["event"]?.stringValue, !event.isEmpty else { throw BadRequest("event: required, a dispatch name such as MESSAGE_CREATE") }
                 guard let data = body["data"], data != .null else { throw BadRequest("data: required, the event's d object") }
@@ -137,6 +138,11 @@ struct ControlRoutes {
     }
 
     private struct UnknownSession: Error { let id: String }
+
+    /// 409 for the calls that make events in proxy mode: the upstream owns sequence numbers.
+    static func upstreamOwnsSequence(_ call: String) -> Response {
+        JSONResponse.error(.conflict, "\(call): not available in proxy mode (the upstream owns the session's events and sequence numbers)")
+    }
 
     /// Runs a session-scoped call: 404 for an unknown session, 400 for a bad body.
     private func withSession(_ context: BasicRequestContext, _ body: (String) async throws -> Response) async throws -> Response {

@@ -84,9 +84,7 @@ struct RESTRoutes {
     }
 
     /// The gateway URL as the client reached this server (its `Host` header), with no query string.
-    private func gatewayURL(_ request: Request) -> String {
-        "ws://" + (request.head.authority ?? "\(state.configuration.host):\(state.configuration.port)")
-    }
+    private func gatewayURL(_ request: Request) -> String { state.gatewayURL(authority: request.head.authority) }
 
     private func session(for request: Request) -> BotSession? {
         guard let authorization = request.headers[.authorization], authorization.hasPrefix("Bot ") else { return nil }
