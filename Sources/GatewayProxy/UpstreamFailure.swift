@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import NIOSSL
 
 /// Why the upstream could not be used, in words for a log line, a 502 body or a close reason.

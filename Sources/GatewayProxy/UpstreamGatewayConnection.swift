@@ -88,9 +88,11 @@ final class UpstreamGatewayConnection: ChannelInboundHandler, GatewayUpstreamCon
                     let configuration = NIOTypedHTTPClientUpgradeConfiguration<Bool>(
                         upgradeRequestHead: head, upgraders: [upgrader],
                         notUpgradingCompletionHandler: { channel in channel.eventLoop.makeSucceededFuture(false) })
-                    try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
-                        configuration: .init(upgradeConfiguration: configuration)
-                    ).whenComplete { this.value.settle($0) }
+                    var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
+                    // HELLO may arrive in the same read as the 101: keep those bytes for the frame decoder.
+                    pipeline.leftOverBytesStrategy = .forwardBytes
+                    try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
+                        .whenComplete { this.value.settle($0) }
                 }
             }
         bootstrap.connect(host: url.host, port: url.port).whenComplete { result in

@@ -83,5 +83,10 @@ public struct TLSFileError: Error, CustomStringConvertible {
     /// What is wrong with it.
     public var problem: String
 
+    public init(path: String, problem: String) {
+        self.path = path
+        self.problem = problem
+    }
+
     public var description: String { "\(path): \(problem)" }
 }

@@ -5,6 +5,7 @@ import GatewayProxy
 import GatewayServer
 import GatewayTestClient
 import NIOCore
+import NIOHTTP1
 import NIOSSL
 import Synchronization
 import Testing
@@ -59,6 +60,18 @@ struct ProxyHarness {
         return ProxyHarness(
             certificates: certificates, upstream: upstream, upstreamPort: upstreamPort, upstreamSink: upstreamSink, proxy: proxy,
             port: port, sink: sink, tasks: [upstreamTask, proxyTask])
+    }
+
+    /// Runs `body` with a fresh upstream and proxy, and stops both afterwards (also when it throws).
+    static func run(heartbeatInterval: Int = 41_250, trustCA: Bool = true, _ body: (ProxyHarness) async throws -> Void) async throws {
+        let harness = try await start(heartbeatInterval: heartbeatInterval, trustCA: trustCA)
+        do {
+            try await body(harness)
+        } catch {
+            await harness.stop()
+            throw error
+        }
+        await harness.stop()
     }
 
     func stop() async {

@@ -14,74 +14,74 @@ import Testing
 @Suite(.timeLimit(.minutes(2)))
 struct ProxyRESTTests {
     @Test func callsAreForwardedAndAnsweredWithTheUpstreamsStatusHeadersAndBody() async throws {
-        let harness = try await ProxyHarness.start()
-        defer { Task { await harness.stop() } }
-        let base = "http://127.0.0.1:\(harness.port)/api/v10"
+        try await ProxyHarness.run { harness in
+            let base = "http://127.0.0.1:\(harness.port)/api/v10"
 
-        let gateway = try await httpRequest(.GET, base + "/gateway/bot", headers: [("Authorization", "Bot rest-token")])
-        #expect(gateway.status == 200)
-        #expect(gateway.headers.first(name: "Content-Type") == "application/json")
-        let answer = try JSONValue(parsing: gateway.body)
-        #expect(answer["url"]?.stringValue == "ws://127.0.0.1:\(harness.port)")
-        #expect(answer["session_start_limit"]?["total"] == 1000)
+            let gateway = try await httpRequest(.GET, base + "/gateway/bot", headers: [("Authorization", "Bot rest-token")])
+            #expect(gateway.status == 200)
+            #expect(gateway.headers.first(name: "Content-Type") == "application/json")
+            let answer = try JSONValue(parsing: gateway.body)
+            #expect(answer["url"]?.stringValue == "ws://127.0.0.1:\(harness.port)")
+            #expect(answer["session_start_limit"]?["total"] == 1000)
 
-        // An unknown route: the upstream's 404 comes back as it was; the upstream got the body, the
-        // query and a Host naming itself.
-        let post = try await httpRequest(
-            .POST, base + "/channels/1/messages?x=1", headers: [("Authorization", "Bot rest-token"), ("Content-Type", "application/json")],
-            body: #"{"content":"hello"}"#)
-        #expect(post.status == 404)
-        #expect(try JSONValue(parsing: post.body) == ["message": "404: Not Found", "code": 0])
-        try await harness.upstreamSink.wait { $0.calls.contains { $0.method == "POST" } }
-        let upstreamCall = try #require(harness.upstreamSink.calls.last { $0.method == "POST" })
-        #expect(upstreamCall.path == "/api/v10/channels/1/messages?x=1")
-        let forwarded = try JSONValue(parsing: upstreamCall.request)
-        #expect(forwarded["body"] == ["content": "hello"])
-        #expect(forwarded["headers"]?["host"]?.stringValue == "127.0.0.1:\(harness.upstreamPort)")
+            // An unknown route: the upstream's 404 comes back as it was; the upstream got the body, the
+            // query and a Host naming itself.
+            let post = try await httpRequest(
+                .POST, base + "/channels/1/messages?x=1", headers: [("Authorization", "Bot rest-token"), ("Content-Type", "application/json")],
+                body: #"{"content":"hello"}"#)
+            #expect(post.status == 404)
+            #expect(try JSONValue(parsing: post.body) == ["message": "404: Not Found", "code": 0])
+            try await harness.upstreamSink.wait { $0.calls.contains { $0.method == "POST" } }
+            let upstreamCall = try #require(harness.upstreamSink.calls.last { $0.method == "POST" })
+            #expect(upstreamCall.path == "/api/v10/channels/1/messages?x=1")
+            let forwarded = try JSONValue(parsing: upstreamCall.request)
+            #expect(forwarded["body"] == ["content": "hello"])
+            #expect(forwarded["headers"]?["host"]?.stringValue == "127.0.0.1:\(harness.upstreamPort)")
 
-        // The proxy's own recording: real answers and headers, the token redacted, a session made.
-        let recorded = try #require(harness.sink.calls.last { $0.method == "POST" })
-        #expect(recorded.status == 404)
-        #expect(recorded.sessionID == (try harness.proxySession()))
-        #expect(try JSONValue(parsing: recorded.response) == ["message": "404: Not Found", "code": 0])
-        let request = try JSONValue(parsing: recorded.request)
-        #expect(request["headers"]?["authorization"]?.stringValue?.hasPrefix("Bot redacted:") == true)
-        #expect(try JSONValue(parsing: try #require(recorded.responseHeaders))["content-type"] == "application/json")
-        #expect(!recorded.request.contains("rest-token"))
+            // The proxy's own recording: real answers and headers, the token redacted, a session made.
+            let recorded = try #require(harness.sink.calls.last { $0.method == "POST" })
+            #expect(recorded.status == 404)
+            #expect(recorded.sessionID == (try harness.proxySession()))
+            #expect(try JSONValue(parsing: recorded.response) == ["message": "404: Not Found", "code": 0])
+            let request = try JSONValue(parsing: recorded.request)
+            #expect(request["headers"]?["authorization"]?.stringValue?.hasPrefix("Bot redacted:") == true)
+            #expect(try JSONValue(parsing: try #require(recorded.responseHeaders))["content-type"] == "application/json")
+            #expect(!recorded.request.contains("rest-token"))
+        }
     }
 
     @Test func interactionTokensInPathsAreRedacted() async throws {
-        let harness = try await ProxyHarness.start()
-        defer { Task { await harness.stop() } }
-        _ = try await httpRequest(
-            .POST, "http://127.0.0.1:\(harness.port)/api/v10/interactions/123/secret-token/callback", body: #"{"type":1}"#)
-        try await harness.sink.wait { !$0.calls.isEmpty }
-        let path = try #require(harness.sink.calls.last?.path)
-        #expect(!path.contains("secret-token"))
-        #expect(path.hasPrefix("/api/v10/interactions/123/redacted:"))
-        #expect(path.hasSuffix("/callback"))
+        try await ProxyHarness.run { harness in
+            _ = try await httpRequest(
+                .POST, "http://127.0.0.1:\(harness.port)/api/v10/interactions/123/secret-token/callback", body: #"{"type":1}"#)
+            try await harness.sink.wait { !$0.calls.isEmpty }
+            let path = try #require(harness.sink.calls.last?.path)
+            #expect(!path.contains("secret-token"))
+            #expect(path.hasPrefix("/api/v10/interactions/123/redacted:"))
+            #expect(path.hasSuffix("/callback"))
+        }
     }
 
     @Test func anUntrustedUpstreamCertificateIsA502ThatSaysSo() async throws {
-        let harness = try await ProxyHarness.start(trustCA: false)
-        defer { Task { await harness.stop() } }
-        let answer = try await httpRequest(.GET, "http://127.0.0.1:\(harness.port)/api/v10/gateway")
-        #expect(answer.status == 502)
-        let body = try JSONValue(parsing: answer.body)
-        let message = try #require(body["message"]?.stringValue)
-        #expect(message.contains("TLS certificate verification failed"))
-        #expect(body["upstream"]?.stringValue == "https://127.0.0.1:\(harness.upstreamPort)")
+        try await ProxyHarness.run(trustCA: false) { harness in
+            let answer = try await httpRequest(.GET, "http://127.0.0.1:\(harness.port)/api/v10/gateway")
+            #expect(answer.status == 502)
+            let body = try JSONValue(parsing: answer.body)
+            let message = try #require(body["message"]?.stringValue)
+            #expect(message.contains("TLS certificate verification failed"))
+            #expect(body["upstream"]?.stringValue == "https://127.0.0.1:\(harness.upstreamPort)")
+        }
     }
 
     @Test func dispatchAnswers409InProxyMode() async throws {
-        let harness = try await ProxyHarness.start()
-        defer { Task { await harness.stop() } }
-        _ = try await harness.identify()
-        let answer = try await httpRequest(
-            .POST, "http://127.0.0.1:\(harness.port)/api/control/sessions/\(try harness.proxySession())/dispatch",
-            body: #"{"event":"MESSAGE_CREATE","data":{"id":"1"}}"#)
-        #expect(answer.status == 409)
-        #expect(try JSONValue(parsing: answer.body)["error"]?.stringValue?.contains("proxy mode") == true)
+        try await ProxyHarness.run { harness in
+            _ = try await harness.identify()
+            let answer = try await httpRequest(
+                .POST, "http://127.0.0.1:\(harness.port)/api/control/sessions/\(try harness.proxySession())/dispatch",
+                body: #"{"event":"MESSAGE_CREATE","data":{"id":"1"}}"#)
+            #expect(answer.status == 409)
+            #expect(try JSONValue(parsing: answer.body)["error"]?.stringValue?.contains("proxy mode") == true)
+        }
     }
 }
 

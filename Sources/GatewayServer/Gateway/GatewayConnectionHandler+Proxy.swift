@@ -17,6 +17,8 @@ extension GatewayConnectionHandler {
         var resume: (bot: BotSession, gatewaySessionID: String)?
         /// The last sequence number forwarded, shown by the control API.
         var lastSeq: Int64?
+        /// The upstream is not read while the recorder is behind.
+        var waitingForRecorder = false
     }
 
     /// How the upstream side ended.
@@ -105,9 +107,27 @@ extension GatewayConnectionHandler {
     }
 
     /// Writes the forwarded frames of a read burst (and notes the sequence number for the control API).
+    /// When the recorder is behind, the upstream is not read until it has caught up.
     func flushForwarded() {
         if let seq = proxy?.lastSeq { gatewaySession?.observe(seq: seq) }
         flushBatch()
+        guard let sink = state.trafficSink, sink.isBehind, proxy?.waitingForRecorder == false, let eventLoop = context?.eventLoop else { return }
+        proxy?.waitingForRecorder = true
+        updateUpstreamReading()
+        let handler = NIOLoopBound(self, eventLoop: eventLoop)
+        Task {
+            await sink.waitUntilWritable()
+            eventLoop.execute {
+                handler.value.proxy?.waitingForRecorder = false
+                handler.value.updateUpstreamReading()
+            }
+        }
+    }
+
+    /// Reads the upstream only while the bot can take more and the recorder keeps up.
+    func updateUpstreamReading() {
+        guard let proxy else { return }
+        proxy.connection?.setReading(!proxy.waitingForRecorder && context?.channel.isWritable != false)
     }
 
     /// The upstream side ended: the bot's side ends the same way.

@@ -101,7 +101,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         handle.setChannelWritable(context.channel.isWritable)
-        proxy?.connection?.setReading(context.channel.isWritable)
+        updateUpstreamReading()
         context.fireChannelWritabilityChanged()
     }
 

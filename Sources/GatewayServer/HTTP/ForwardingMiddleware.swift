@@ -41,6 +41,8 @@ struct ForwardingMiddleware: RouterMiddleware {
         for (name, value) in answer.headers {
             if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
         }
+        // As the server's own REST answers: a client that pools connections opens a fresh one for the upgrade.
+        fields[.connection] = "close"
         return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: answer.body))
     }
 
