@@ -112,7 +112,11 @@ final class UpstreamGatewayConnection: ChannelInboundHandler, GatewayUpstreamCon
         settled = true
         switch result {
         case .success(true):
-            if finished { channel?.close(promise: nil) }
+            // Only now is the HTTP codec gone: messages the bot sent early can go out as frames.
+            if finished { return channel?.close(promise: nil) ?? () }
+            let pending = waiting
+            waiting = []
+            for message in pending { send(message) }
         case .success(false):
             channel?.close(promise: nil)
             fail("upstream \(url) refused the WebSocket upgrade")
@@ -137,7 +141,7 @@ final class UpstreamGatewayConnection: ChannelInboundHandler, GatewayUpstreamCon
 
     func send(_ message: ByteBuffer) {
         guard !finished else { return }
-        guard let context else {
+        guard let context, settled else {
             if waiting.count < Self.maxWaiting { waiting.append(message) }
             return
         }
@@ -172,9 +176,6 @@ final class UpstreamGatewayConnection: ChannelInboundHandler, GatewayUpstreamCon
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        let pending = waiting
-        waiting = []
-        for message in pending { send(message) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {

@@ -123,7 +123,10 @@ final class FastUpstreamHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         wire = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
-        wire?.writeAndFlush(NIOAny(script.hello), promise: nil)
+        // HELLO once the upgrade has finished (the HTTP encoder is still in the pipeline now).
+        let hello = script.hello
+        let wire = NIOLoopBound(wire, eventLoop: context.eventLoop)
+        context.eventLoop.execute { wire.value?.writeAndFlush(NIOAny(hello), promise: nil) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
