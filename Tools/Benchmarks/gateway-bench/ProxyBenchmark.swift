@@ -117,6 +117,8 @@ final class FastUpstreamHandler: ChannelInboundHandler {
     private let script: FastUpstream.Script
     private var next = 0
     private var blasting = false
+    private var writing = false
+    private var rearm = false
     private var wire: ChannelHandlerContext?
 
     init(script: FastUpstream.Script) { self.script = script }
@@ -143,11 +145,19 @@ final class FastUpstreamHandler: ChannelInboundHandler {
     }
 
     private func blast(context: ChannelHandlerContext) {
+        // A write can change writability (and call back here) before it returns: take the chunk first.
         guard let wire else { return }
-        while next < script.chunks.count, context.channel.isWritable {
-            wire.write(NIOAny(script.chunks[next]), promise: nil)
-            next += 1
-        }
-        wire.flush()
+        if writing { return rearm = true }
+        writing = true
+        repeat {
+            rearm = false
+            while next < script.chunks.count, context.channel.isWritable {
+                let chunk = script.chunks[next]
+                next += 1
+                wire.write(NIOAny(chunk), promise: nil)
+            }
+            wire.flush()
+        } while rearm
+        writing = false
     }
 }
