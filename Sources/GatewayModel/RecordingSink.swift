@@ -13,6 +13,9 @@ public protocol RecordingSink: Sendable {
     /// Suspends while the sink is behind (its queue is over its high-water mark), so that
     /// producers that can wait (dispatch loops, replay) slow down instead of growing memory.
     func waitUntilWritable() async
+    /// Whether `waitUntilWritable()` would suspend now: producers that cannot wait in place (a proxy
+    /// reading from a socket) stop reading until it returns.
+    var isBehind: Bool { get }
     /// Whether the sink wants frames, control actions and REST calls (`false`: only sessions and
     /// connection events, and the server skips copying every payload).
     var recordsTraffic: Bool { get }
@@ -23,6 +26,7 @@ extension RecordingSink {
         for event in events { record(event) }
     }
     public func waitUntilWritable() async {}
+    public var isBehind: Bool { false }
     public var recordsTraffic: Bool { true }
 }
 

@@ -117,6 +117,9 @@ public final class Recorder: RecordingSink, Sendable {
         await queue.waitUntilWritable()
     }
 
+    /// Whether `waitUntilWritable()` would suspend now (the backlog is over its high-water mark).
+    public var isBehind: Bool { queue.isThrottled }
+
     /// Suspends until every event recorded before this call is committed to the file.
     public func flush() async {
         await queue.flush()

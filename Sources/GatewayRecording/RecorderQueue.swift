@@ -93,6 +93,9 @@ final class RecorderQueue: Sendable {
         if wake { wakeup.signal() }
     }
 
+    /// Whether the backlog went over the high-water mark and is not yet back under the low-water mark.
+    var isThrottled: Bool { state.withLock { $0.throttled } }
+
     /// Suspends while the backlog is over the high-water mark (until it is under the low-water mark).
     func waitUntilWritable() async {
         let mustWait = state.withLock { $0.throttled }

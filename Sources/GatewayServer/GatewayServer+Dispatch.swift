@@ -14,7 +14,7 @@ extension GatewayServer {
     ///   - event: the dispatch name, e.g. `MESSAGE_CREATE`.
     ///   - data: the event's `d`.
     ///   - guildID: the guild for routing; read from `data.guild_id` when `nil`.
-    /// - Returns: how many open connections it was sent to.
+    /// - Returns: how many open connections it was sent to (0 in proxy mode: the upstream owns sequence numbers).
     @discardableResult
     public func dispatchToSession(_ sessionID: String, event: String, data: JSONValue, guildID: String? = nil) -> Int {
         dispatchToSession(sessionID, event: event, payload: DispatchPayload(data), guildID: guildID)
@@ -40,7 +40,7 @@ extension GatewayServer {
     package func dispatchToSession(
         _ sessionID: String, event: String, payload: DispatchPayload, guild: UInt64?, asControl: Bool, cause: Int64? = nil
     ) -> Int {
-        guard let session = state.registry.session(id: sessionID) else { return 0 }
+        guard !isProxy, let session = state.registry.session(id: sessionID) else { return 0 }
         if cause == nil, World.observes(event) {
             if let value = payload.value { session.world.observe(event: event, data: value) } else { session.world.observe(event: event, bytes: payload.bytes) }
         }

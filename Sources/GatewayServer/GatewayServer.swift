@@ -52,7 +52,11 @@ public final class GatewayServer: Service, Sendable {
     /// Binds and serves until `close()` or a graceful shutdown of the enclosing service group.
     public func run() async throws {
         let router = Router()
-        router.add(middleware: RESTMiddleware(routes: RESTRoutes(server: self)))
+        if let upstream = state.configuration.upstream {
+            router.add(middleware: ForwardingMiddleware(state: state, upstream: upstream))
+        } else {
+            router.add(middleware: RESTMiddleware(routes: RESTRoutes(server: self)))
+        }
         ControlRoutes(server: self).register(on: router)
         let state = self.state
         let app = Application(
@@ -108,6 +112,10 @@ public final class GatewayServer: Service, Sendable {
         closeAllConnections(code: .goingAway)
         await group?.triggerGracefulShutdown()
     }
+
+    /// Whether the server forwards to an upstream (proxy mode, SPEC §10): `dispatchToSession` then
+    /// sends nothing (the upstream owns sequence numbers).
+    public var isProxy: Bool { state.configuration.upstream != nil }
 
     /// The number of open gateway connections.
     public var connectionCount: Int { state.registry.connectionCount }

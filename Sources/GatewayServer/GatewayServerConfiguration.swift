@@ -1,6 +1,7 @@
 import GatewayModel
 import GatewayWorld
 import GatewayScenario
+import NIOSSL
 
 /// How a `GatewayServer` listens and behaves. Every field has the default `gatewaytape serve` uses.
 public struct GatewayServerConfiguration: Sendable {
@@ -31,6 +32,11 @@ public struct GatewayServerConfiguration: Sendable {
     public var interactionCallbackWindow: UInt64 = 3_000
     /// A scenario armed on every session when it is created (`--scenario`).
     public var scenario: Scenario?
+    /// When set, the port speaks HTTPS and WSS, and the URLs the server hands out say `https`/`wss`
+    /// (see `GatewayServerConfiguration.tlsContext(certificateChain:privateKey:)`).
+    public var tlsContext: NIOSSLContext?
+    /// Proxy mode (SPEC §10): REST calls and gateway connections are forwarded here instead of answered.
+    public var upstream: (any GatewayUpstream)?
 
     public init(
         host: String = "127.0.0.1",
@@ -42,9 +48,13 @@ public struct GatewayServerConfiguration: Sendable {
         rateLimit: Bool = true,
         recordingSink: (any RecordingSink)? = nil,
         commandResponder: (any GatewayCommandResponder)? = nil,
-        scenario: Scenario? = nil
+        scenario: Scenario? = nil,
+        tlsContext: NIOSSLContext? = nil,
+        upstream: (any GatewayUpstream)? = nil
     ) {
         self.scenario = scenario
+        self.tlsContext = tlsContext
+        self.upstream = upstream
         self.commandResponder = commandResponder
         self.host = host
         self.port = port
@@ -55,4 +65,40 @@ public struct GatewayServerConfiguration: Sendable {
         self.rateLimit = rateLimit
         self.recordingSink = recordingSink
     }
+}
+
+extension GatewayServerConfiguration {
+    /// A server TLS context from PEM files: a certificate chain (leaf first) and a PKCS#8 private key
+    /// (RSA or EC).
+    /// - Throws: `TLSFileError` naming the file that could not be read or used.
+    public static func tlsContext(certificateChain: String, privateKey: String) throws(TLSFileError) -> NIOSSLContext {
+        let chain: [NIOSSLCertificate]
+        do { chain = try NIOSSLCertificate.fromPEMFile(certificateChain) } catch {
+            throw TLSFileError(path: certificateChain, problem: "not a readable PEM certificate chain (\(error))")
+        }
+        guard !chain.isEmpty else { throw TLSFileError(path: certificateChain, problem: "no certificate in the file") }
+        let key: NIOSSLPrivateKey
+        do { key = try NIOSSLPrivateKey(file: privateKey, format: .pem) } catch {
+            throw TLSFileError(path: privateKey, problem: "not a readable PEM private key (\(error))")
+        }
+        let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        do { return try NIOSSLContext(configuration: configuration) } catch {
+            throw TLSFileError(path: privateKey, problem: "does not go with the certificate \(certificateChain) (\(error))")
+        }
+    }
+}
+
+/// A certificate or key file that could not be used.
+public struct TLSFileError: Error, CustomStringConvertible {
+    /// The file.
+    public var path: String
+    /// What is wrong with it.
+    public var problem: String
+
+    public init(path: String, problem: String) {
+        self.path = path
+        self.problem = problem
+    }
+
+    public var description: String { "\(path): \(problem)" }
 }

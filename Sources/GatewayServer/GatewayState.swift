@@ -27,6 +27,14 @@ final class GatewayState: Sendable {
         self.interval = Atomic(configuration.heartbeatInterval)
     }
 
+    /// `https`/`wss` with a TLS context, else `http`/`ws`.
+    var isSecure: Bool { configuration.tlsContext != nil }
+
+    /// The gateway URL a client reaches this server by, from the `Host` it used (no path, no query).
+    func gatewayURL(authority: String?) -> String {
+        (isSecure ? "wss://" : "ws://") + (authority ?? "\(configuration.host):\(configuration.port)")
+    }
+
     /// Set once the server is closing: new gateway connections are closed at once with 1001.
     var isShuttingDown: Bool {
         get { shuttingDown.load(ordering: .relaxed) }

@@ -67,6 +67,29 @@ enum Redaction {
         return output
     }
 
+    /// `redactTokenFields(in:)` on text.
+    static func redactTokenFields(in text: String) -> String {
+        String(decoding: redactTokenFields(in: Array(text.utf8)), as: UTF8.self)
+    }
+
+    /// Redacts the interaction token of a REST path: `/interactions/{id}/{token}/...` and
+    /// `/webhooks/{application.id}/{token}/...` (any `/api` prefix, query kept).
+    static func redactPathTokens(_ path: String) -> String {
+        var segments = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        for index in segments.indices.dropLast(2) where segments[index] == "interactions" || segments[index] == "webhooks" {
+            let tokenIndex = index + 2
+            var token = segments[tokenIndex]
+            var query = ""
+            if let mark = token.firstIndex(of: "?") {
+                query = String(token[mark...])
+                token = String(token[..<mark])
+            }
+            guard !token.isEmpty, !token.hasPrefix("redacted:") else { continue }
+            segments[tokenIndex] = redact(token) + query
+        }
+        return segments.joined(separator: "/")
+    }
+
     private static func skipWhitespace(in bytes: [UInt8], from start: Int) -> Int {
         var cursor = start
         while cursor < bytes.count, bytes[cursor] == 0x20 || bytes[cursor] == 0x09 || bytes[cursor] == 0x0A || bytes[cursor] == 0x0D {

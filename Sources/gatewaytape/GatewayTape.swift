@@ -14,6 +14,6 @@ struct GatewayTape: AsyncParsableCommand {
             Exit status: 0 ok, 1 differs / verification failed, 2 bad usage or input file, \
             3 runtime failure (for example the port is in use).
             """,
-        subcommands: [Serve.self, Replay.self, Inspect.self, Export.self, Import.self, Diff.self, Report.self]
+        subcommands: [Serve.self, Proxy.self, Replay.self, Inspect.self, Export.self, Import.self, Diff.self, Report.self]
     )
 }

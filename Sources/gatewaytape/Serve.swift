@@ -5,6 +5,7 @@ import GatewayRecording
 import GatewayScenario
 import GatewayServer
 import Logging
+import NIOSSL
 import ServiceLifecycle
 import UnixSignals
 
@@ -52,6 +53,7 @@ struct Serve: AsyncParsableCommand {
     var overwrite = false
 
     @OptionGroup var scenario: ScenarioOption
+    @OptionGroup var tls: TLSOptions
 
     func validate() throws {
         guard heartbeatInterval >= 1 else { throw ValidationError("--heartbeat-interval must be a positive number of milliseconds") }
@@ -71,7 +73,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = GatewayServerConfiguration(
             host: server.host, port: server.port, heartbeatInterval: heartbeatInterval, fixture: fixture,
             strictTokens: strictTokens, controlToken: controlToken, rateLimit: !noRateLimit, recordingSink: recorder,
-            scenario: scenario)
+            scenario: scenario, tlsContext: try tls.context())
         try await runServer(GatewayServer(configuration: configuration, logger: makeLogger()), recorder: recorder)
     }
 }
@@ -86,6 +88,29 @@ struct ServerOptions: ParsableArguments {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+    }
+}
+
+/// `--tls-cert` and `--tls-key`: the port speaks HTTPS/WSS.
+struct TLSOptions: ParsableArguments {
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("A PEM certificate chain (leaf first): serve HTTPS and WSS. Needs --tls-key.", valueName: "pem"))
+    var certificate: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The certificate's PEM private key (PKCS#8, RSA or EC).", valueName: "pem"))
+    var key: String?
+
+    func validate() throws {
+        guard (certificate == nil) == (key == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+    }
+
+    /// The server's TLS context, or nil without a certificate. A bad file exits 2 with one line.
+    func context() throws -> NIOSSLContext? {
+        guard let certificate, let key else { return nil }
+        do throws(TLSFileError) {
+            return try GatewayServerConfiguration.tlsContext(certificateChain: certificate, privateKey: key)
+        } catch {
+            throw fail("bad TLS file \(error)", status: ExitStatus.badInput)
+        }
     }
 }
 
@@ -131,11 +156,12 @@ func makeLogger() -> Logger {
 }
 
 /// Runs a server until SIGINT/SIGTERM: prints the listening line, then on a signal closes connections
-/// with 1001 and flushes the recording. A port in use exits 3.
-func runServer(_ server: GatewayServer, recorder: Recorder?, alongside extra: [any Service] = []) async throws {
+/// with 1001 and flushes the recording. A port in use exits 3. `service` is what runs the server
+/// (the server itself, or a proxy around it).
+func runServer(_ server: GatewayServer, recorder: Recorder?, alongside extra: [any Service] = [], running service: (any Service)? = nil) async throws {
     let announcer = ListeningAnnouncer(server: server)
     let group = ServiceGroup(configuration: .init(
-        services: [.init(service: server)] + extra.map { .init(service: $0) } + [.init(service: announcer)],
+        services: [.init(service: service ?? server)] + extra.map { .init(service: $0) } + [.init(service: announcer)],
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: makeLogger()))
     var failure: (any Error)?
@@ -156,7 +182,8 @@ struct ListeningAnnouncer: Service {
 
     func run() async throws {
         let port = try await server.listeningPort()
-        FileHandle.standardOutput.write(Data("listening on http://\(server.configuration.host):\(port)\n".utf8))
+        let scheme = server.configuration.tlsContext == nil ? "http" : "https"
+        FileHandle.standardOutput.write(Data("listening on \(scheme)://\(server.configuration.host):\(port)\n".utf8))
         try? await gracefulShutdown()
     }
 }

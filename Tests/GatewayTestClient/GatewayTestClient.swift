@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 
 #if canImport(Glibc)
@@ -43,10 +44,10 @@ public final class GatewayTestClient: Sendable {
         self.frameOpcodes = opcodes
     }
 
-    /// Connects to `ws://host:port/path?query`.
+    /// Connects to `ws://host:port/path?query` (`wss://` with a client TLS context).
     public static func connect(
         host: String = "127.0.0.1", port: Int, path: String = "/", query: String = "v=10&encoding=json",
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        tls: NIOSSLContext? = nil, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> GatewayTestClient {
         let compression = query.split(separator: "&").compactMap { pair -> TransportCompression? in
             let kv = pair.split(separator: "=", maxSplits: 1)
@@ -54,7 +55,7 @@ public final class GatewayTestClient: Sendable {
         }.first
         let mailbox = Mailbox()
         let opcodes = NIOLockedValueBox<[WebSocketOpcode]>([])
-        let channel = try await connectRaw(host: host, port: port, path: path, query: query, group: group) {
+        let channel = try await connectRaw(host: host, port: port, path: path, query: query, tls: tls, group: group) {
             let decompressor = try compression.map { try MessageDecompressor($0) }
             return InboundHandler(mailbox: mailbox, decompressor: decompressor, opcodes: opcodes)
         }
@@ -64,7 +65,7 @@ public final class GatewayTestClient: Sendable {
     /// Upgrades a connection to `ws://host:port/path?query` and installs `makeHandler()`'s handler, which
     /// receives raw `WebSocketFrame`s (benchmarks use their own lean handlers). Returns once upgraded.
     public static func connectRaw(
-        host: String = "127.0.0.1", port: Int, path: String = "/", query: String,
+        host: String = "127.0.0.1", port: Int, path: String = "/", query: String, tls: NIOSSLContext? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         makeHandler: @escaping @Sendable () throws -> any ChannelHandler
     ) async throws -> any Channel {
@@ -72,6 +73,7 @@ public final class GatewayTestClient: Sendable {
         let uri = query.isEmpty ? path : path + "?" + query
         let bootstrap = ClientBootstrap(group: group).channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
+                if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil)) }
                 let upgrader = NIOWebSocketClientUpgrader(
                     requestKey: "dGhlIHNhbXBsZSBub25jZQ==", maxFrameSize: 1 << 24, automaticErrorHandling: false,
                     upgradePipelineHandler: { channel, _ in

@@ -20,6 +20,7 @@ import json
 import os
 import select
 import signal
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -50,10 +51,12 @@ class ControlError(AssertionError):
 class Control:
     """A tiny client for SPEC §5 (JSON over HTTP)."""
 
-    def __init__(self, base: str, token: Optional[str] = None, timeout: float = 10.0):
+    def __init__(self, base: str, token: Optional[str] = None, timeout: float = 10.0, cafile: Optional[str] = None):
         self.base = base.rstrip("/")
         self.token = token
         self.timeout = timeout
+        # an https server (serve --tls-cert) with a certificate from a test CA
+        self.ssl_context = ssl.create_default_context(cafile=cafile) if cafile else None
 
     # -- transport
     def request(self, method: str, path: str, body: Any = None, expect: Tuple[int, ...] = (200, 201, 204)) -> Tuple[int, Any]:
@@ -65,7 +68,7 @@ class Control:
         if self.token:
             req.add_header("Authorization", f"Bearer {self.token}")
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with urllib.request.urlopen(req, timeout=self.timeout, context=self.ssl_context) as resp:
                 status, raw = resp.status, resp.read()
         except urllib.error.HTTPError as err:
             status, raw = err.code, err.read()
@@ -191,32 +194,38 @@ class Control:
 
 
 class GatewayTape:
-    """A running `gatewaytape serve` subprocess."""
+    """A running `gatewaytape serve` (or `proxy`) subprocess; `cafile` trusts the test CA of a server
+    started with `--tls-cert`."""
 
     LISTEN_PREFIX = "listening on http://"
+    LISTEN_PREFIX_TLS = "listening on https://"
 
     def __init__(self, binary: str, heartbeat_interval: int = 41250, extra_args: Optional[List[str]] = None,
-                 startup_timeout: float = 20.0):
+                 startup_timeout: float = 20.0, command: str = "serve", cafile: Optional[str] = None):
         self.binary = binary
-        self.args = [binary, "serve", "--port", "0", "--heartbeat-interval", str(heartbeat_interval)]
+        self.args = [binary, command, "--port", "0"]
+        if command == "serve":
+            self.args += ["--heartbeat-interval", str(heartbeat_interval)]
         self.args += list(extra_args or [])
         self.heartbeat_interval = heartbeat_interval
         self.stderr_file = tempfile.NamedTemporaryFile(prefix="gatewaytape-stderr-", suffix=".log", delete=False)
         self.stdout_lines: List[str] = []
         self.proc = self._spawn()
         self.first_line = self._read_first_line(startup_timeout)
-        if not self.first_line.startswith(self.LISTEN_PREFIX):
+        secure = self.first_line.startswith(self.LISTEN_PREFIX_TLS)
+        if not (secure or self.first_line.startswith(self.LISTEN_PREFIX)):
             self.kill()
             raise AssertionError(
-                f"SPEC §1: first stdout line must be 'listening on http://HOST:PORT', got {self.first_line!r}\n"
+                f"SPEC §1: first stdout line must be 'listening on http(s)://HOST:PORT', got {self.first_line!r}\n"
                 f"stderr:\n{self.stderr_tail()}"
             )
-        hostport = self.first_line[len(self.LISTEN_PREFIX):].strip().rstrip("/")
+        prefix = self.LISTEN_PREFIX_TLS if secure else self.LISTEN_PREFIX
+        hostport = self.first_line[len(prefix):].strip().rstrip("/")
         self.host, _, port = hostport.rpartition(":")
         self.port = int(port)
-        self.base = f"http://{self.host}:{self.port}"
-        self.gateway_url = f"ws://{self.host}:{self.port}/"
-        self.control = Control(self.base)
+        self.base = f"{'https' if secure else 'http'}://{self.host}:{self.port}"
+        self.gateway_url = f"{'wss' if secure else 'ws'}://{self.host}:{self.port}/"
+        self.control = Control(self.base, cafile=cafile)
         # keep draining stdout so the server never blocks on a full pipe
         self._drain = threading.Thread(target=self._drain_stdout, daemon=True)
         self._drain.start()

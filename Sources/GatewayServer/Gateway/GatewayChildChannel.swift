@@ -8,6 +8,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import NIOSSL
 import NIOWebSocket
 
 /// The server's child channel: HTTP/1.1 for REST and control (Hummingbird's router), and for any
@@ -36,6 +37,9 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let server = self.server
         return channel.eventLoop.makeCompletedFuture {
+            if let tls = server.state.configuration.tlsContext {
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+            }
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 // A client frame bigger than a whole payload may be is refused from its header (4002).
                 maxFrameSize: GatewayConnectionHandler.maxPayloadSize,
@@ -61,7 +65,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                             Self.makeConnectionHandler(server: server, channel: channel, head: head)
                         }
                         try channel.pipeline.syncOperations.addHandler(lateUpgrade)
-                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: server.state.isSecure))
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
                         let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
@@ -108,12 +112,12 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         } else if let compression = parameters.compress.flatMap(TransportCompression.init(rawValue:)) {
             do { compressor = try MessageCompressor(compression) } catch { refusal = .unknownError }
         }
-        let host = head.headers["Host"].first ?? "\(state.configuration.host):\(state.configuration.port)"
         let handle = ConnectionHandle(
             id: state.registry.nextConnectionID(), eventLoop: channel.eventLoop, query: query,
             compression: compressor?.compression.rawValue)
         return GatewayConnectionHandler(
-            server: server, handle: handle, gatewayURL: "ws://\(host)", compressor: compressor, refusal: refusal)
+            server: server, handle: handle, gatewayURL: state.gatewayURL(authority: head.headers["Host"].first), path: String(parts.first ?? "/"),
+            compressor: compressor, refusal: refusal)
     }
 }
 

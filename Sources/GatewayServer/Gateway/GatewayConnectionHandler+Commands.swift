@@ -134,7 +134,7 @@ extension GatewayConnectionHandler {
         guard channelID != .null else { return }
         let server: JSONValue = [
             "token": .string(SessionRegistry.randomHex(16)), "guild_id": .string(String(guildID)),
-            "endpoint": .string(gatewayURL.replacingPrefix("ws://", with: "")),
+            "endpoint": .string(gatewayURL.replacingPrefix("wss://", with: "").replacingPrefix("ws://", with: "")),
         ]
         gateway.deliver(event: "VOICE_SERVER_UPDATE", data: ByteBuffer(bytes: server.jsonBytes))
     }

@@ -4,10 +4,6 @@ import GatewayScenario
 import NIOCore
 import NIOWebSocket
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// One gateway connection on its event loop: reads raw WebSocket frames (so close codes, pings and
 /// fragments are all seen), runs the protocol, writes frames from the outbox and reports every
 /// frame to the recording sink.
@@ -28,11 +24,13 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     let handle: ConnectionHandle
     /// The gateway URL clients reach this server by, e.g. `ws://127.0.0.1:8765`.
     let gatewayURL: String
+    /// The upgrade request's path.
+    let path: String
     private let compressor: MessageCompressor?
     /// A refusal decided at the upgrade (bad `v`, unknown encoding, server shutting down): close at once.
     private let refusal: GatewayCloseCode?
 
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     /// Where framed bytes are written: the context of NIO's frame encoder, so they go out below it
     /// (this handler frames its own output, a batch of frames per write).
     private var wire: ChannelHandlerContext?
@@ -50,15 +48,22 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private var closeRecorded = false
     /// Outbound frames of the batch being built, not yet handed to the recorder.
     private var pendingFrames: [PendingFrame] = []
-    private var closing = false
+    private(set) var closing = false
     /// Whether the connection's `open` event went to its session's scenario (at its IDENTIFY or RESUME).
     private var announcedOpen = false
+    /// Set in proxy mode (SPEC §10): the upstream this connection is forwarded to.
+    var proxy: ProxyState?
 
-    init(server: GatewayServer, handle: ConnectionHandle, gatewayURL: String, compressor: MessageCompressor?, refusal: GatewayCloseCode?) {
+    init(
+        server: GatewayServer, handle: ConnectionHandle, gatewayURL: String, path: String, compressor: MessageCompressor?,
+        refusal: GatewayCloseCode?
+    ) {
         self.server = server
         self.state = server.state
         self.handle = handle
         self.gatewayURL = gatewayURL
+        self.path = path
+        self.proxy = state.configuration.upstream.map { ProxyState(upstream: $0) }
         self.compressor = compressor
         self.refusal = refusal
         self.batch = ByteBuffer()
@@ -77,6 +82,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             close(code: refusal, reason: refusal.reason, endsSession: true)
             return
         }
+        if proxy != nil { return startProxy(context: context) }
         let interval = state.heartbeatInterval
         heartbeatIntervalNanoseconds = UInt64(interval) * 1_000_000
         lastHeartbeat = MonotonicClock.now()
@@ -89,6 +95,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             // The TCP connection ended with no close frame.
             recordClose(code: nil, reason: nil, by: .drop, endsSession: false)
         }
+        dropUpstream()
         finish()
         context.fireChannelInactive()
     }
@@ -103,6 +110,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         handle.setChannelWritable(context.channel.isWritable)
+        updateUpstreamReading()
         context.fireChannelWritabilityChanged()
     }
 
@@ -180,6 +188,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         // 1000 and 1001 end the gateway session; any other code (or none) keeps it resumable.
         let ends = closeCode.map { !$0.clientCloseKeepsSession } ?? false
         recordClose(code: code.map(Int.init), reason: reason, by: .client, endsSession: ends)
+        closeUpstream(code: code, reason: reason ?? "")
         closing = true
         guard let context else { return }
         var echo = ByteBuffer()
@@ -205,6 +214,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
                 connectionID: handle.id, sessionID: botSession?.id, t: MonotonicClock.now(), direction: .inbound,
                 op: op, seq: nil, event: nil, payload: payload, wireBytes: message.readableBytes)))
         }
+        // Proxy mode: the upstream runs the protocol (and enforces its limits).
+        if proxy != nil { return proxyReceive(message, parsed: parsed, op: op) }
         guard let parsed, case .object = parsed, let op else {
             return close(code: .decodeError, reason: "Decode error.", endsSession: false)
         }
@@ -344,7 +355,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     }
 
     /// Compresses one message's JSON with the connection's context and frames it as binary.
-    private func appendCompressed(_ json: ByteBuffer, op: Int, seq: Int64?, event: String?, cause: Int64? = nil) {
+    private func appendCompressed(_ json: ByteBuffer, op: Int?, seq: Int64?, event: String?, cause: Int64? = nil) {
         guard let compressor else { return }
         do {
             let wireBytes = try json.withUnsafeReadableBytes { raw in
@@ -370,7 +381,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// A sent frame waiting for its batch to be sent, then handed to the recorder.
     private struct PendingFrame {
         var json: OutboundJSON
-        var op: Int
+        var op: Int?
         var seq: Int64?
         var event: String?
         var wireBytes: Int
@@ -380,7 +391,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     /// Keeps a sent frame for the recorder; the batch's frames are handed over together when the
     /// batch is sent. Tokens of INTERACTION_CREATE and VOICE_SERVER_UPDATE are redacted in a copy.
-    private func recordOutbound(_ json: OutboundJSON, op: Int, seq: Int64?, event: String?, wireBytes: Int, cause: Int64? = nil) {
+    private func recordOutbound(_ json: OutboundJSON, op: Int?, seq: Int64?, event: String?, wireBytes: Int, cause: Int64? = nil) {
         guard state.trafficSink != nil else { return }
         var json = json
         if event == "INTERACTION_CREATE" || event == "VOICE_SERVER_UPDATE" {
@@ -417,8 +428,21 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         sink.record(contentsOf: records)
     }
 
+    /// Appends a frame forwarded from an upstream (proxy mode) as it is: its JSON text is not rebuilt.
+    func appendForwarded(_ json: UnsafeRawBufferPointer, header: GatewayFrameHeader) {
+        guard compressor == nil else {
+            scratch.clear()
+            scratch.writeBytes(json)
+            return appendCompressed(scratch, op: header.op, seq: header.seq, event: header.event)
+        }
+        WebSocketWire.writeHeader(.text, length: json.count, into: &batch)
+        let start = batch.writerIndex
+        batch.writeBytes(json)
+        recordOutbound(.inBatch(start: start, length: json.count), op: header.op, seq: header.seq, event: header.event, wireBytes: json.count)
+    }
+
     /// Writes and flushes what the batch holds.
-    private func flushBatch() {
+    func flushBatch() {
         guard let wire, batch.readableBytes > 0 else { return }
         wire.writeAndFlush(NIOAny(takeBatch()), promise: nil)
     }
@@ -446,20 +470,19 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         data.writeString(String(reason.utf8.prefix(123)) ?? "")
         WebSocketWire.writeFrame(.close, payload: data, into: &batch)
         flushBatch()
+        closeUpstream(code: code.rawValue, reason: reason)
         let channel = context.channel
         channel.eventLoop.scheduleTask(in: Self.closeTimeout) { channel.close(promise: nil) }
     }
 
     /// Cuts the TCP connection with no close frame.
-    private func drop() {
+    func drop() {
         guard let context, !closing else { return }
         flushBatch()
         closing = true
         recordClose(code: nil, reason: "dropped by server", by: .drop, endsSession: false)
-        // SO_LINGER 0 turns close() into a reset: the client sees the connection cut, not closed.
-        guard let socket = context.channel as? any SocketOptionProvider else { return context.close(promise: nil) }
-        let channel = context.channel
-        socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+        dropUpstream()
+        context.channel.closeWithReset()
     }
 
     private func recordClose(code: Int?, reason: String?, by side: ClosedBy, endsSession: Bool) {

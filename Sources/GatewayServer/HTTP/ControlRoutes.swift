@@ -63,7 +63,8 @@ struct ControlRoutes {
             }
         }
         control.post("sessions/:id/dispatch") { request, context in
-            try await perform("dispatch", request, context) { delivered, _ in ["delivered": .int(Int64(delivered))] }
+            if server.isProxy { return Self.upstreamOwnsSequence("dispatch") }
+            return try await perform("dispatch", request, context) { delivered, _ in ["delivered": .int(Int64(delivered))] }
         }
         control.post("sessions/:id/disconnect") { request, context in
             try await perform("disconnect", request, context) { count, _ in ["disconnected": .int(Int64(count))] }
@@ -134,7 +135,8 @@ struct ControlRoutes {
     /// Interactions, actions, channel messages and REST faults.
     private func registerREST(on control: RouterGroup<BasicRequestContext>) {
         control.post("sessions/:id/interactions") { request, context in
-            try await withSession(context) { id in
+            if server.isProxy { return Self.upstreamOwnsSequence("interactions") }
+            return try await withSession(context) { id in
                 let body = try await request.jsonObject()
                 do throws(InteractionRequestError) {
                     let created = try server.createInteraction(id, request: body)
@@ -211,6 +213,11 @@ struct ControlRoutes {
             let count = server.perform(action, onSession: id) ?? 0
             return JSONResponse.make(.ok, answer(count, action))
         }
+    }
+
+    /// 409 for the calls that make events in proxy mode: the upstream owns sequence numbers.
+    static func upstreamOwnsSequence(_ call: String) -> Response {
+        JSONResponse.error(.conflict, "\(call): not available in proxy mode (the upstream owns the session's events and sequence numbers)")
     }
 
     /// Runs a session-scoped call: 404 for an unknown session, 400 for a bad body.

@@ -141,11 +141,19 @@ struct RESTRoutes: Sendable {
 
     /// An injected fault's answer, after its delay; recorded as a `rest_fault` control row.
     private func faultAnswer(_ fault: RESTFault, session: BotSession, path: String) async -> Answer {
+        let injected = await Self.injectedAnswer(fault, sessionID: session.id, path: path, state: state)
+        return Answer(status: injected.status, body: injected.body, headers: injected.headers)
+    }
+
+    /// An injected fault's answer (here and in proxy mode), after its delay; recorded as a `rest_fault`
+    /// control row.
+    static func injectedAnswer(_ fault: RESTFault, sessionID: String, path: String, state: GatewayState) async
+        -> (status: Int, body: JSONValue, headers: HTTPFields)
+    {
         if let delay = fault.delayMs, delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
-        state.recordControl(sessionID: session.id, action: "rest_fault", args: fault.json.merging(["path": .string(Redaction.redactInteractionToken(inPath: path))]))
-        guard fault.status == 429 else { return Answer(status: fault.status, body: fault.answerBody) }
-        let headers = Self.tooManyRequestsHeaders(retryAfter: fault.retryAfter, bucketKey: fault.route ?? path, global: fault.global)
-        return Answer(status: 429, body: fault.answerBody, headers: headers)
+        state.recordControl(sessionID: sessionID, action: "rest_fault", args: fault.json.merging(["path": .string(Redaction.redactInteractionToken(inPath: path))]))
+        guard fault.status == 429 else { return (fault.status, fault.answerBody, rateLimitHeaders(route: fault.route ?? path)) }
+        return (429, fault.answerBody, tooManyRequestsHeaders(retryAfter: fault.retryAfter, bucketKey: fault.route ?? path, global: fault.global))
     }
 
     /// Discord's headers of a 429: the bucket exhausted for `retryAfter` seconds, `Retry-After` and `Via`.
@@ -205,9 +213,7 @@ struct RESTRoutes: Sendable {
     }
 
     /// The gateway URL as the client reached this server (its `Host` header), with no query string.
-    private func gatewayURL(_ request: Request) -> String {
-        "ws://" + (request.head.authority ?? "\(state.configuration.host):\(state.configuration.port)")
-    }
+    private func gatewayURL(_ request: Request) -> String { state.gatewayURL(authority: request.head.authority) }
 }
 
 /// Sends every `/api/...` request except the control API to `RESTRoutes`.

@@ -140,6 +140,20 @@ final class GatewaySession: Sendable {
         }
     }
 
+    /// Proxy mode: `connection` resumed this session upstream; it becomes the attached one.
+    func adopt(_ connection: ConnectionHandle) {
+        state.withLock { state in
+            state.connection = connection
+            state.status = .attached
+        }
+    }
+
+    /// Proxy mode: the upstream owns sequence numbers; the last one forwarded is what the control API shows.
+    func observe(seq: Int64) { state.withLock { $0.seq = max($0.seq, seq) } }
+
+    /// Whether `invalidate()` was called: a RESUME of this session is refused.
+    var isInvalidated: Bool { state.withLock { $0.invalidated } }
+
     /// Marks the session invalid: the next RESUME gets op 9 `d: false`.
     func invalidate() {
         state.withLock { state in

@@ -25,7 +25,7 @@ enum BenchClients {
         emitLine("ready")
         while !counter.isDone { try await Task.sleep(for: .milliseconds(1)) }
         let cpu = processCPUSeconds() - cpuStart
-        emitLine(#"{"received":\#(counter.received),"cpu_s":\#(cpu)}"#)
+        emitLine(#"{"received":\#(counter.received),"cpu_s":\#(cpu),"elapsed_s":\#(counter.elapsedSeconds)}"#)
     }
 
     /// `rest-receive`: identifies with every intent, prints `ready`, then times each MESSAGE_CREATE
@@ -97,7 +97,13 @@ enum BenchClients {
 
 /// Counts received gateway messages; the first two (HELLO, READY) mean the bot is ready.
 final class ReceiveCounter: Sendable {
-    private let state = NIOLockedValueBox((received: 0, seen: 0))
+    private struct State {
+        var received = 0
+        var seen = 0
+        var first: ContinuousClock.Instant?
+        var last: ContinuousClock.Instant?
+    }
+    private let state = NIOLockedValueBox(State())
     let target: Int
 
     init(target: Int) { self.target = target }
@@ -106,10 +112,22 @@ final class ReceiveCounter: Sendable {
     var isReady: Bool { state.withLockedValue { $0.seen >= 2 } }
     var isDone: Bool { state.withLockedValue { $0.received >= target } }
 
+    /// Seconds from the first counted message to the last.
+    var elapsedSeconds: Double {
+        state.withLockedValue { state in
+            guard let first = state.first, let last = state.last else { return 0 }
+            let elapsed = last - first
+            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        }
+    }
+
     func count() {
         state.withLockedValue { state in
             state.seen += 1
-            if state.seen > 2 { state.received += 1 }
+            guard state.seen > 2 else { return }
+            state.received += 1
+            if state.received == 1 { state.first = .now }
+            if state.received == target { state.last = .now }
         }
     }
 }

@@ -11,8 +11,8 @@ struct GatewayBench: AsyncParsableCommand {
         commandName: "gateway-bench",
         abstract: "Measure gatewaytape's per-dispatch and per-connection costs.",
         subcommands: [
-            Throughput.self, Idle.self, Soak.self, ReplayTiming.self, REST.self, Receive.self, Heartbeats.self, ReplayClient.self,
-            SoakBots.self, RESTLoad.self, RESTReceive.self,
+            Throughput.self, Idle.self, Soak.self, ReplayTiming.self, REST.self, ProxyThroughput.self, Receive.self, Heartbeats.self,
+            ReplayClient.self, SoakBots.self, RESTLoad.self, RESTReceive.self, FastUpstreamServer.self,
         ]
     )
 
@@ -42,6 +42,35 @@ struct GatewayBench: AsyncParsableCommand {
                 "throughput" + (compress.map { " (\($0))" } ?? " (plain JSON)") + (record ? " --record" : "") + (scenario != nil ? " --scenario" : ""),
                 result)
         }
+    }
+
+    struct ProxyThroughput: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "proxy", abstract: "Through the proxy: a fast zlib-stream upstream → proxy → one plain-JSON client, ~1.2 KB MESSAGE_CREATEs.")
+        @Option var count = 300_000
+        @Flag(help: "The proxy records every frame into a SQLite file (as proxy --record); the recorded frames are counted.") var record = false
+
+        func run() async throws {
+            var result: [String: Double]
+            if record {
+                let path = FileManager.default.temporaryDirectory.appendingPathComponent("proxy-\(getpid()).sqlite").path
+                defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+                let recorder = try Recorder(path: path, mode: .proxy, overwrite: true)
+                result = try await ProxyBenchmark.run(count: count, sink: recorder)
+                try await recorder.finish()
+                let frames = try RecordingReader(path: path).frames(sessionID: nil)
+                result["recorded_dispatch_frames"] = Double(frames.count { $0.event == "MESSAGE_CREATE" })
+            } else {
+                result = try await ProxyBenchmark.run(count: count, sink: nil)
+            }
+            printResult("proxy (zlib-stream upstream, plain JSON client)" + (record ? " --record" : ""), result)
+        }
+    }
+
+    struct FastUpstreamServer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "fast-upstream", abstract: "(child process) the upstream of `proxy`.", shouldDisplay: false)
+        @Option var count: Int
+        func run() async throws { try await FastUpstream.serve(count: count) }
     }
 
     struct Idle: AsyncParsableCommand {
