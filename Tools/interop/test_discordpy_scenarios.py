@@ -1,7 +1,6 @@
 """Scenarios (SPEC §9, issue 13) as discord.py 2.7.1 experiences them: rules that fire at the bot's
 own frames, armed with `serve --scenario FILE` (the committed examples in recordings/scenarios/)
-or on top of a replay. The "429 on the first reply" example needs REST faults; it is tested where
-they are built."""
+or on top of a replay."""
 
 from __future__ import annotations
 
@@ -126,3 +125,21 @@ async def test_scenario_on_top_of_a_replay(gatewaytape_bin: str, tmp_path) -> No
             ("disconnect", {"code": 4000, "reason": None, "scenario": "cut"})], rows
     finally:
         result.replay.cleanup()
+
+
+@pytest.mark.server(args=["--scenario", example("rate-limited-first-reply.yaml")])
+async def test_rate_limited_first_reply(server: GatewayTape) -> None:
+    """rate-limited-first-reply.yaml: the bot's first POST .../messages is answered with 429 by the
+    rule it fires; discord.py waits retry_after (1 s) and the retry succeeds."""
+    sid, token = await new_session(server, "rate-limited")
+    async with Bot(server, token, intents=intents(message_content=True)) as bot:
+        await bot.ready()
+        began = asyncio.get_running_loop().time()
+        message = await bot.client.guilds[0].text_channels[0].send("first reply")
+        waited = asyncio.get_running_loop().time() - began
+        assert message.content == "first reply"
+        assert waited >= 0.9, f"discord.py retried after {waited:.2f} s, retry_after was 1 s"
+        actions = await server.control.aactions(sid, route="POST /channels/{channel.id}/messages")
+        assert [a["status"] for a in actions] == [429, 200], actions
+        second = await bot.client.guilds[0].text_channels[0].send("second reply")
+        assert second.content == "second reply", "the rule fired once (times: 1)"

@@ -141,6 +141,40 @@ async def test_stop_acks_on_the_proxy_makes_the_bot_resume_upstream(stack: Stack
         assert bot.log.count("ready") == 1, "discord.py re-identified instead of resuming"
 
 
+async def test_the_bots_reply_reaches_the_upstream_and_its_answer_the_bot(stack: Stack) -> None:
+    """The bot's channel.send goes through the proxy to the upstream's world (its actions log shows the
+    call) and discord.py gets the upstream's message back, with the id the upstream gave it."""
+    async with golden_bot(stack.proxy, TOKEN, "plain") as bot:
+        await bot.ready()
+        sent = await bot.client.get_channel(int(CHANNEL)).send("through the proxy")
+        upstream = stack.upstream_session()["id"]
+        actions = await stack.upstream.control.aactions(upstream, route="POST /channels/{channel.id}/messages", wait_ms=5000)
+        assert [a["status"] for a in actions] == [200], actions
+        assert actions[0]["request"]["content"] == "through the proxy"
+        assert str(sent.id) == actions[0]["response"]["id"]
+        await bot.wait_for("message", predicate=lambda m: m.id == sent.id)
+
+
+async def test_a_429_injected_upstream_passes_through_and_is_retried(stack: Stack) -> None:
+    """A 429 armed on the upstream reaches discord.py through the proxy with Discord's headers;
+    discord.py waits retry_after and retries, and the proxy's recording holds both answers."""
+    async with golden_bot(stack.proxy, TOKEN, "plain") as bot:
+        await bot.ready()
+        upstream = stack.upstream_session()["id"]
+        await stack.upstream.control.arest_fault(upstream, route="/channels/{channel.id}/messages", status=429, retry_after=0.5)
+        began = asyncio.get_running_loop().time()
+        sent = await bot.client.get_channel(int(CHANNEL)).send("after the limit")
+        assert sent.content == "after the limit"
+        assert asyncio.get_running_loop().time() - began >= 0.45
+        actions = await stack.upstream.control.aactions(upstream, route="POST /channels/{channel.id}/messages")
+        assert [a["status"] for a in actions] == [429, 200], actions
+    stack.stop()
+    db = sqlite3.connect(f"file:{stack.recording}?mode=ro", uri=True)
+    statuses = [row[0] for row in db.execute(
+        "SELECT status FROM http WHERE route = 'POST /channels/{channel.id}/messages' ORDER BY id")]
+    assert statuses == [429, 200], statuses
+
+
 async def test_the_proxy_recording_replays_to_the_same_bot(stack: Stack, gatewaytape_bin: str) -> None:
     """A run through the proxy (messages, a !ping answered over REST, a resume) is recorded as
     meta.mode = proxy and replays to the same bot with --verify and exit 0."""
