@@ -234,27 +234,27 @@ struct RESTWorldTests {
         let server = try await TestServer.start()
         let socket = try RawSocket(port: server.port)
         try socket.send("GET /api/v10/gateway HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\n\r\n")
-        let first = try socket.readHTTPResponse()
+        let first = try await socket.blocking { try $0.readHTTPResponse() }
         #expect(first.hasPrefix("HTTP/1.1 200"))
         #expect(!first.lowercased().contains("connection: close"))
         try socket.send("GET /?v=10&encoding=json HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-        let upgrade = try socket.readHTTPResponse()
+        let upgrade = try await socket.blocking { try $0.readHTTPResponse() }
         #expect(upgrade.hasPrefix("HTTP/1.1 101"))
         #expect(upgrade.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="))
-        let frame = try socket.read(atLeast: 2)
+        let frame = try await socket.blocking { try $0.read(atLeast: 2) }
         #expect(frame.first == 0x81)
         let text = String(decoding: frame.dropFirst(frame[1] == 126 ? 4 : 2), as: UTF8.self)
         #expect(text.contains("\"op\":10"))
         // The upgraded connection is a gateway connection like any other: closing the server sends it 1001.
         await server.server.close()
-        let close = try socket.read(atLeast: 4)
+        let close = try await socket.blocking { try $0.read(atLeast: 4) }
         #expect(close.first == 0x88 && Array(close[2...3]) == [0x03, 0xE9])
     }
 }
 
 /// A blocking TCP socket for byte-exact HTTP tests.
-final class RawSocket {
+final class RawSocket: @unchecked Sendable {
     private let fd: Int32
     private var buffer: [UInt8] = []
 
@@ -273,6 +273,14 @@ final class RawSocket {
     }
 
     deinit { Glibc.close(fd) }
+
+    /// Runs blocking socket calls on a thread of their own: a blocked cooperative thread could starve
+    /// the server's own request handling (two threads on a 2-core machine).
+    func blocking<T: Sendable>(_ body: @escaping @Sendable (RawSocket) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try body(self) }) }
+        }
+    }
 
     func send(_ text: String) throws {
         let bytes = Array(text.utf8)
