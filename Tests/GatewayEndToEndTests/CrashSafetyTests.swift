@@ -15,14 +15,7 @@ struct CrashSafetyTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("run.sqlite").path
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try gatewaytapeBinary())
-        process.arguments = ["serve", "--port", "0", "--record", file, "--no-rate-limit"]
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        try process.run()
-        let line = String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self)
-        let port = try #require(line.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        let (process, port) = try startGatewaytapeServe(["--record", file, "--no-rate-limit"])
 
         let client = try await GatewayTestClient.connect(port: port)
         _ = try await client.next()

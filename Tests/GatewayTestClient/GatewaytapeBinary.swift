@@ -23,3 +23,20 @@ public func gatewaytapeBinary() throws -> String {
     }
     return path
 }
+
+/// Starts `gatewaytape serve ARGUMENTS` (with `--port 0`) and reads its listening line.
+/// - Returns: the running process and the port it listens on.
+public func startGatewaytapeServe(_ arguments: [String]) throws -> (process: Process, port: Int) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try gatewaytapeBinary())
+    process.arguments = ["serve", "--port", "0"] + arguments
+    let stdout = Pipe()
+    process.standardOutput = stdout
+    try process.run()
+    let line = String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self)
+    guard let port = line.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
+        process.terminate()
+        throw TestClientError.unexpected("gatewaytape serve printed no listening line: \(line)")
+    }
+    return (process, port)
+}
