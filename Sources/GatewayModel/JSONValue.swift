@@ -47,7 +47,7 @@ public enum JSONValue: Hashable, Sendable {
         switch self {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let b): output.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): output.append(contentsOf: String(i).utf8)
+        case .int(let i): Self.writeInteger(i, into: &output)
         case .double(let d): output.append(contentsOf: (d.isFinite ? String(d) : "0").utf8)
         case .string(let s): Self.writeString(s, into: &output)
         case .array(let items):
@@ -59,21 +59,61 @@ public enum JSONValue: Hashable, Sendable {
             output.append(UInt8(ascii: "]"))
         case .object(let object):
             output.append(UInt8(ascii: "{"))
-            for (index, key) in object.keys.sorted().enumerated() {
+            // Sorted by UTF-8 bytes (code point order): cheaper than `String`'s Unicode comparison, same
+            // order for the ASCII keys of every Discord payload.
+            for (index, entry) in object.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                Self.writeString(key, into: &output)
+                Self.writeString(entry.key, into: &output)
                 output.append(UInt8(ascii: ":"))
-                object[key]!.write(into: &output)
+                entry.value.write(into: &output)
             }
             output.append(UInt8(ascii: "}"))
         }
     }
 
+    /// The JSON text of an object (`objectBytes`, as `jsonBytes` writes it) with `fields` added after its
+    /// own keys; nil when `objectBytes` is not an object's text. Builds an event from the answer it
+    /// extends without encoding the answer twice.
+    public static func objectBytes(_ objectBytes: [UInt8], adding fields: [String: JSONValue]) -> [UInt8]? {
+        guard objectBytes.first == UInt8(ascii: "{"), objectBytes.last == UInt8(ascii: "}") else { return nil }
+        guard !fields.isEmpty else { return objectBytes }
+        var output = objectBytes
+        output.removeLast()
+        var first = objectBytes.count == 2
+        for (key, value) in fields.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            if !first { output.append(UInt8(ascii: ",")) }
+            first = false
+            writeString(key, into: &output)
+            output.append(UInt8(ascii: ":"))
+            value.write(into: &output)
+        }
+        output.append(UInt8(ascii: "}"))
+        return output
+    }
+
     private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Decimal digits without an intermediate `String`.
+    private static func writeInteger(_ value: Int64, into output: inout [UInt8]) {
+        if value < 0 { output.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let start = output.count
+        repeat {
+            output.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        output[start...].reverse()
+    }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped, UTF-8 kept as is.
     static func writeString(_ string: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        // Most strings need no escape: copied in one go.
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output.append(contentsOf: string.utf8)
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])

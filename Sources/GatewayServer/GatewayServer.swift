@@ -52,10 +52,9 @@ public final class GatewayServer: Service, Sendable {
     /// Binds and serves until `close()` or a graceful shutdown of the enclosing service group.
     public func run() async throws {
         let router = Router()
+        // Without an upstream, REST is answered before the router (`RESTChannelHandler`).
         if let upstream = state.configuration.upstream {
             router.add(middleware: ForwardingMiddleware(state: state, upstream: upstream))
-        } else {
-            router.add(middleware: RESTMiddleware(routes: RESTRoutes(server: self)))
         }
         ControlRoutes(server: self).register(on: router)
         let state = self.state

@@ -75,7 +75,14 @@ public enum RESTRoute: String, CaseIterable, Sendable {
     }
 
     /// Whether the route's credential is the interaction token in its path (no `Authorization`).
-    public var usesInteractionToken: Bool { template.hasPrefix("/interactions/") || template.hasPrefix("/webhooks/") }
+    public var usesInteractionToken: Bool {
+        switch self {
+        case .interactionCallback, .getOriginalResponse, .editOriginalResponse, .deleteOriginalResponse, .createFollowup, .getFollowup,
+            .editFollowup, .deleteFollowup:
+            true
+        default: false
+        }
+    }
 
     /// The startup routes a library calls before it is ready (SPEC §4's first row).
     public var isStartup: Bool {
@@ -106,45 +113,63 @@ public enum RouteMatchFailure: Error, Equatable {
 }
 
 extension RESTRoute {
-    private static let table: [Int: [(route: RESTRoute, segments: [Segment])]] = Dictionary(
-        grouping: allCases.map { ($0, $0.segments) }, by: { $0.1.count })
+    /// Candidates by segment count, each with its method and segments worked out once.
+    private static let table: [Int: [(route: RESTRoute, method: String, segments: [Segment])]] = Dictionary(
+        grouping: allCases.map { ($0, $0.method, $0.segments) }, by: { $0.2.count })
 
     /// The path of a REST request without its `/api` or `/api/vN` prefix and query, split into
     /// percent-decoded segments (`/api/v10/channels/1/messages?limit=5` → `["channels", "1", "messages"]`).
     public static func pathSegments(_ path: String) -> [String] {
-        var parts = path.split(separator: "?", maxSplits: 1).first.map { $0.split(separator: "/", omittingEmptySubsequences: true) } ?? []
-        if parts.first == "api" { parts.removeFirst() }
-        if let version = parts.first, version.count > 1, version.first == "v", version.dropFirst().allSatisfy(\.isNumber) {
-            parts.removeFirst()
+        // A scan of the bytes: the generic `split` cost more than matching the route itself.
+        var parts: [Substring] = []
+        var start = path.startIndex
+        var index = path.startIndex
+        let utf8 = path.utf8
+        while index < path.endIndex {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "?") { break }
+            if byte == UInt8(ascii: "/") {
+                if start < index { parts.append(path[start..<index]) }
+                start = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
         }
-        return parts.map { String($0).percentDecoded }
+        if start < index { parts.append(path[start..<index]) }
+        var first = 0
+        if parts.first == "api" { first += 1 }
+        if first < parts.count, let version = parts[first].utf8.first, version == UInt8(ascii: "v"), parts[first].utf8.count > 1,
+            parts[first].utf8.dropFirst().allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        {
+            first += 1
+        }
+        return parts[first...].map { String($0).percentDecoded }
     }
 
     /// The route of a request: literal segments win over parameters (`/users/@me` is not `/users/{user.id}`).
     public static func match(method: String, path: String) -> Result<RouteMatch, RouteMatchFailure> {
         let segments = pathSegments(path)
-        var best: (route: RESTRoute, parameters: [String: String], literals: Int)?
+        let method = method.uppercased()
+        var best: (route: RESTRoute, segments: [Segment], literals: Int)?
         var pathMatched = false
         for candidate in table[segments.count] ?? [] {
-            var parameters: [String: String] = [:]
             var literals = 0
             var matches = true
             for (segment, actual) in zip(candidate.segments, segments) {
-                switch segment {
-                case .literal(let literal):
-                    if literal == actual { literals += 1 } else { matches = false }
-                case .parameter(let name):
-                    parameters[name] = actual
-                }
-                if !matches { break }
+                guard case .literal(let literal) = segment else { continue }
+                guard literal == actual else { matches = false; break }
+                literals += 1
             }
             guard matches else { continue }
             pathMatched = true
-            guard candidate.route.method == method.uppercased() else { continue }
-            if best == nil || literals > best!.literals { best = (candidate.route, parameters, literals) }
+            guard candidate.method == method else { continue }
+            if best == nil || literals > best!.literals { best = (candidate.route, candidate.segments, literals) }
         }
-        if let best { return .success(RouteMatch(route: best.route, parameters: best.parameters)) }
-        return .failure(pathMatched ? .methodNotAllowed : .unknownRoute)
+        guard let best else { return .failure(pathMatched ? .methodNotAllowed : .unknownRoute) }
+        var parameters: [String: String] = [:]
+        for (segment, actual) in zip(best.segments, segments) {
+            if case .parameter(let name) = segment { parameters[name] = actual }
+        }
+        return .success(RouteMatch(route: best.route, parameters: parameters))
     }
 
     /// The route template of a request, or nil for an unknown route.
@@ -157,7 +182,7 @@ extension RESTRoute {
 extension String {
     /// `%F0%9F%91%8D` → 👍 (invalid escapes are kept as written).
     var percentDecoded: String {
-        guard contains("%") else { return self }
+        guard utf8.contains(UInt8(ascii: "%")) else { return self }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(utf8.count)
         var iterator = Array(utf8)[...]

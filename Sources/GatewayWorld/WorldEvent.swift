@@ -9,9 +9,12 @@ public struct WorldEvent: Equatable, Sendable {
     public var data: JSONValue
     /// The guild for shard routing, nil for DMs.
     public var guildID: UInt64?
+    /// When `data` is the answer's body plus these fields (the MESSAGE_CREATE of a created message):
+    /// the server then writes the event's JSON from the answer's, so the message is encoded once.
+    public var addedToAnswer: [String: JSONValue]?
 
-    public init(name: String, data: JSONValue, guildID: UInt64?) {
-        self.name = name; self.data = data; self.guildID = guildID
+    public init(name: String, data: JSONValue, guildID: UInt64?, addedToAnswer: [String: JSONValue]? = nil) {
+        self.name = name; self.data = data; self.guildID = guildID; self.addedToAnswer = addedToAnswer
     }
 }
 

@@ -300,7 +300,7 @@ extension WorldState {
         } else {
             let message = try makeMessage(parsed, channelID: interaction.channelID, author: Author(user: botUser, interaction: interaction))
             let ephemeral = (parsed.flags ?? 0) & 64 != 0
-            answer = .ok(message, events: [post(message, channelID: interaction.channelID, ephemeral: ephemeral)])
+            answer = .ok(message, events: [post(message, channelID: interaction.channelID, ephemeral: ephemeral, answered: true)])
             if let id = message["id"]?.snowflake { interaction.followups.append(id) }
         }
         interactions[interaction.id] = interaction

@@ -15,7 +15,7 @@ extension WorldState {
         var message: JSONValue = [
             "id": .string(String(id)), "channel_id": .string(String(channelID)), "author": author.user,
             "content": .string(body.content ?? ""), "timestamp": .string(timestamp), "edited_timestamp": nil,
-            "tts": .bool(body.tts), "mention_everyone": .bool((body.content ?? "").contains("@everyone")),
+            "tts": .bool(body.tts), "mention_everyone": .bool(Self.mentionsEveryone(body.content ?? "")),
             "mentions": .array(mentionedUsers(in: body.content ?? "")), "mention_roles": .array(mentionedRoles(in: body.content ?? "")),
             "attachments": .array(body.attachmentObjects(channelID: channelID) { nextSnowflake() }),
             "embeds": .array(body.embeds ?? []), "pinned": false, "type": 0, "flags": .int(body.flags ?? 0),
@@ -45,6 +45,10 @@ extension WorldState {
         return message
     }
 
+    private static func mentionsEveryone(_ content: String) -> Bool {
+        content.utf8.contains(UInt8(ascii: "@")) && content.contains("@everyone")
+    }
+
     private func mentionedUsers(in content: String) -> [JSONValue] {
         mentions(in: content, prefixes: ["<@!", "<@"]).compactMap { users[$0] }
     }
@@ -55,7 +59,8 @@ extension WorldState {
 
     /// Ids in `<@id>`-style mentions with one of the prefixes.
     private func mentions(in content: String, prefixes: [String]) -> [UInt64] {
-        guard content.contains("<@") else { return [] }
+        // A byte scan first: `String.contains(_:)` of a substring is slow, and most messages mention no one.
+        guard content.utf8.contains(UInt8(ascii: "<")), content.contains("<@") else { return [] }
         var found: [UInt64] = []
         var rest = Substring(content)
         while let start = rest.firstIndex(of: "<") {
@@ -68,16 +73,18 @@ extension WorldState {
         return found
     }
 
-    /// Stores a new message and returns the MESSAGE_CREATE it causes.
-    mutating func post(_ message: JSONValue, channelID: UInt64, ephemeral: Bool = false) -> WorldEvent {
+    /// Stores a new message and returns the MESSAGE_CREATE it causes. `answered`: the message is also
+    /// the call's answer (the server then writes the event's JSON from the answer's).
+    mutating func post(_ message: JSONValue, channelID: UInt64, ephemeral: Bool = false, answered: Bool = false) -> WorldEvent {
         store(message, channelID: channelID)
-        var event = eventMessage(message, channelID: channelID)
+        var fields = eventFields(message, channelID: channelID)
         if ephemeral {
-            event["guild_id"] = nil
-            event["member"] = nil
-            return WorldEvent(name: "MESSAGE_CREATE", data: event, guildID: nil)
+            fields["guild_id"] = nil
+            fields["member"] = nil
         }
-        return WorldEvent(name: "MESSAGE_CREATE", data: event, guildID: guildID(ofChannel: channelID))
+        return WorldEvent(
+            name: "MESSAGE_CREATE", data: message.merging(.object(fields)), guildID: ephemeral ? nil : guildID(ofChannel: channelID),
+            addedToAnswer: answered ? fields : nil)
     }
 
     /// `POST /channels/{channel.id}/messages`.
@@ -91,7 +98,7 @@ extension WorldState {
             return .ok(existing)
         }
         let message = try makeMessage(parsed, channelID: channelID, author: Author(user: botUser))
-        return .ok(message, events: [post(message, channelID: channelID)])
+        return .ok(message, events: [post(message, channelID: channelID, answered: true)])
     }
 
     /// `GET /channels/{channel.id}/messages/{message.id}`.

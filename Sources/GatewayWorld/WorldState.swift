@@ -168,19 +168,23 @@ struct WorldState {
         logs[channelID] = log
     }
 
-    /// The gateway form of a stored message: `guild_id` and the author's `member` added in guilds.
-    func eventMessage(_ message: JSONValue, channelID: UInt64) -> JSONValue {
-        var event = message
-        let guildID = guildID(ofChannel: channelID)
-        if let guildID {
-            event["guild_id"] = .string(String(guildID))
+    /// What the gateway form of a stored message adds to it: `guild_id` and the author's `member` in
+    /// guilds, and `channel_type`.
+    func eventFields(_ message: JSONValue, channelID: UInt64) -> [String: JSONValue] {
+        var fields: [String: JSONValue] = ["channel_type": channels[channelID]?["type"] ?? 0]
+        if let guildID = guildID(ofChannel: channelID) {
+            fields["guild_id"] = .string(String(guildID))
             if let authorID = message["author"]?["id"]?.snowflake, message["webhook_id"] == nil || authorID == botID,
                 let member = eventMember(authorID, guildID: guildID)
             {
-                event["member"] = member
+                fields["member"] = member
             }
         }
-        event["channel_type"] = channels[channelID]?["type"] ?? 0
-        return event
+        return fields
+    }
+
+    /// The gateway form of a stored message (see `eventFields(_:channelID:)`).
+    func eventMessage(_ message: JSONValue, channelID: UInt64) -> JSONValue {
+        message.merging(.object(eventFields(message, channelID: channelID)))
     }
 }

@@ -19,6 +19,16 @@ struct JSONValueTests {
         #expect(value.jsonString == #"{"a":{"x\n\"y":null},"b":1,"c":"\u0001é"}"#)
     }
 
+    @Test func integersAndObjectsExtendedWithoutReencoding() throws {
+        let numbers: JSONValue = [.int(0), .int(-7), .int(Int64.max), .int(Int64.min)]
+        #expect(numbers.jsonString == "[0,-7,9223372036854775807,-9223372036854775808]")
+        let base: JSONValue = ["id": "1", "z": [1]]
+        let extended = try #require(JSONValue.objectBytes(base.jsonBytes, adding: ["guild_id": "2", "b": nil]))
+        #expect(try JSONValue(parsing: extended) == base.merging(["guild_id": "2", "b": nil]))
+        #expect(String(decoding: try #require(JSONValue.objectBytes(Array("{}".utf8), adding: ["a": 1])), as: UTF8.self) == #"{"a":1}"#)
+        #expect(JSONValue.objectBytes(Array("[1]".utf8), adding: ["a": 1]) == nil)
+    }
+
     @Test func snowflakesFromStringsOrNumbers() throws {
         #expect(JSONValue.string("1099511627776000000").snowflake == 1_099_511_627_776_000_000)
         #expect(JSONValue.int(1_099_511_627_776_000_000).snowflake == 1_099_511_627_776_000_000)

@@ -230,6 +230,55 @@ struct RESTWorldTests {
         #expect(server.server.channelMessages(session.id, channelID: "42") == nil)
     }
 
+    @Test func pipelinedRequestsAreAnsweredInOrderAndConnectionCloseIsHonoured() async throws {
+        let server = try await TestServer.start()
+        let session = try server.server.createSession(name: "pipeline")
+        let socket = try RawSocket(port: server.port)
+        let host = "Host: 127.0.0.1:\(server.port)\r\n"
+        let body = #"{"content":"one"}"#
+        // REST, control API, REST (the last with `Connection: close`) in one write: answered in that order.
+        try socket.send("POST /api/v10/channels/\(Self.general)/messages HTTP/1.1\r\n\(host)Authorization: Bot \(session.token)\r\n"
+            + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            + "GET /api/control/sessions HTTP/1.1\r\n\(host)\r\n"
+            + "GET /api/v10/users/@me HTTP/1.1\r\n\(host)Authorization: Bot \(session.token)\r\nConnection: close\r\n\r\n")
+        let first = try await socket.blocking { try $0.readHTTPResponse() }
+        #expect(first.hasPrefix("HTTP/1.1 200") && first.contains(#""content":"one""#))
+        #expect(first.contains("Date: ") && first.contains("Content-Type: application/json") && first.contains("X-RateLimit-Bucket: "))
+        let second = try await socket.blocking { try $0.readHTTPResponse() }
+        #expect(second.hasPrefix("HTTP/1.1 200") && second.contains(#""name":"pipeline""#))
+        let third = try await socket.blocking { try $0.readHTTPResponse() }
+        #expect(third.hasPrefix("HTTP/1.1 200") && third.contains(#""username":"#) && third.lowercased().contains("connection: close"))
+        // Then the server closes the connection.
+        await #expect(throws: (any Error).self) { try await socket.blocking { try $0.read(atLeast: 1) } }
+    }
+
+    @Test func anHTTP10RequestIsAnsweredAndClosed() async throws {
+        let server = try await TestServer.start()
+        let socket = try RawSocket(port: server.port)
+        try socket.send("GET /api/v10/gateway HTTP/1.0\r\nHost: 127.0.0.1:\(server.port)\r\n\r\n")
+        let answer = try await socket.blocking { try $0.readHTTPResponse() }
+        #expect(answer.hasPrefix("HTTP/1.0 200") && answer.contains(#""url":"ws://127.0.0.1:"#))
+        await #expect(throws: (any Error).self) { try await socket.blocking { try $0.read(atLeast: 1) } }
+    }
+
+    @Test func aBodyOverThirtyTwoMebibytesIs413AndTheConnectionStaysUsable() async throws {
+        let server = try await TestServer.start()
+        let session = try server.server.createSession(name: "large")
+        let socket = try RawSocket(port: server.port)
+        let size = (32 << 20) + 1
+        try socket.send("POST /api/v10/channels/\(Self.general)/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bot \(session.token)\r\n"
+            + "Content-Type: application/json\r\nContent-Length: \(size)\r\n\r\n")
+        let chunk = String(repeating: " ", count: 1 << 20)
+        try await socket.blocking { socket in
+            for _ in 0..<32 { try socket.send(chunk) }
+            try socket.send(" GET /api/v10/users/@me HTTP/1.1\r\nHost: x\r\nAuthorization: Bot \(session.token)\r\n\r\n")
+        }
+        let tooLarge = try await socket.blocking { try $0.readHTTPResponse() }
+        #expect(tooLarge.hasPrefix("HTTP/1.1 413") && tooLarge.contains(#""code":40005"#))
+        let next = try await socket.blocking { try $0.readHTTPResponse() }
+        #expect(next.hasPrefix("HTTP/1.1 200") && next.contains(#""username":"#))
+    }
+
     @Test func aKeepAliveRESTConnectionCanBeUpgradedToTheGateway() async throws {
         let server = try await TestServer.start()
         let socket = try RawSocket(port: server.port)

@@ -19,4 +19,22 @@ struct RouteTests {
         #expect(match["emoji"] == "👍")
         #expect(RESTRoute.match(method: "PATCH", path: "/api/v10/users/@me/channels") == .failure(.methodNotAllowed))
     }
+
+    @Test("segments: the prefix, empty segments and the query are dropped")
+    func segments() {
+        #expect(RESTRoute.pathSegments("/api/v10/channels//1/messages/?limit=5") == ["channels", "1", "messages"])
+        #expect(RESTRoute.pathSegments("/api/channels/1") == ["channels", "1"])
+        #expect(RESTRoute.pathSegments("/api/v/x") == ["v", "x"])
+        #expect(RESTRoute.pathSegments("/api") == [])
+        #expect(RESTRoute.pathSegments("channels/a%20b?x=/y") == ["channels", "a b"])
+        let match = try? RESTRoute.match(method: "post", path: "/api/v10/channels/1/messages").get()
+        #expect(match?.route == .createMessage && match?.parameters == ["channel.id": "1"])
+    }
+
+    @Test("the routes authorised by their interaction token are those under /interactions and /webhooks")
+    func interactionTokenRoutes() {
+        for route in RESTRoute.allCases {
+            #expect(route.usesInteractionToken == (route.template.hasPrefix("/interactions/") || route.template.hasPrefix("/webhooks/")), "\(route)")
+        }
+    }
 }

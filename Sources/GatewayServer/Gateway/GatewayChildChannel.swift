@@ -65,6 +65,10 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                             Self.makeConnectionHandler(server: server, channel: channel, head: head)
                         }
                         try channel.pipeline.syncOperations.addHandler(lateUpgrade)
+                        if !server.isProxy {
+                            try channel.pipeline.syncOperations.addHandler(
+                                RESTChannelHandler(routes: RESTRoutes(server: server), eventLoop: channel.eventLoop))
+                        }
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: server.state.isSecure))
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
                         let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
@@ -88,7 +92,9 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             case .gateway(let channel):
                 try? await channel.closeFuture.get()
             case .notUpgraded(let http):
-                await handleHTTP(asyncChannel: http, logger: logger)
+                await withTaskExecutorPreference(EventLoopExecutor(value.channel.eventLoop)) {
+                    await handleHTTP(asyncChannel: http, logger: logger)
+                }
             }
         } catch {
             logger.debug("connection setup failed", metadata: ["error": "\(error)"])

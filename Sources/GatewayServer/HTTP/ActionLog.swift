@@ -1,5 +1,6 @@
 import GatewayModel
 import GatewayWorld
+import NIOCore
 import Synchronization
 
 /// One REST call a bot made, as the control API's `actions` lists it.
@@ -31,17 +32,14 @@ public struct RESTAction: Sendable, Equatable {
 
 /// A session's REST calls, oldest first, with a long-poll for tests that wait for the bot's action.
 final class ActionLog: Sendable {
-    /// Calls kept at least (the oldest are dropped beyond it).
+    /// Calls kept (the oldest are dropped beyond it; a ring, so dropping one moves nothing).
     static let capacity = 10_000
-    /// Calls kept at most: the oldest are dropped in batches of `capacity / 8` (each batch moves the
-    /// array once), not one per call, which moved the whole full log (~1 MB) on every request.
-    static let limit = capacity + capacity / 8
-    private let actions = Mutex<[RESTAction]>([])
+    private let actions = Mutex(CircularBuffer<RESTAction>(initialCapacity: 64))
     private let changes = ChangeNotifier()
 
     func append(_ action: RESTAction) {
         actions.withLock { actions in
-            if actions.count >= Self.limit { actions.removeFirst(actions.count - Self.capacity + 1) }
+            if actions.count >= Self.capacity { actions.removeFirst() }
             actions.append(action)
         }
         changes.notify()
@@ -51,7 +49,7 @@ final class ActionLog: Sendable {
     /// with `*` wildcards), waiting up to `wait` ms for at least one.
     func list(after: Int64?, method: String?, route: String?, wait: Int?) async -> [RESTAction] {
         let matching = { () -> [RESTAction]? in
-            let found = self.actions.withLock { actions in
+            let found = self.actions.withLock { actions -> [RESTAction] in
                 actions.filter { action in
                     action.id > (after ?? 0) && (method.map { $0.uppercased() == action.method } ?? true)
                         && (route.map { RESTFilter.matches($0, route: action.route, method: action.method, path: action.path) } ?? true)

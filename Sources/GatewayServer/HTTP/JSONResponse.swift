@@ -10,12 +10,12 @@ enum JSONResponse {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body.jsonBytes)))
     }
 
-    /// A REST answer: JSON with `headers` added, or no body and no `Content-Type` (204).
-    static func make(_ status: Int, _ body: JSONValue?, headers: HTTPFields) -> Response {
+    /// A REST answer: JSON text with `headers` added, or no body and no `Content-Type` (204).
+    static func make(_ status: Int, jsonBytes: [UInt8]?, headers: HTTPFields) -> Response {
         var headers = headers
-        guard let body else { return Response(status: HTTPResponse.Status(code: status), headers: headers) }
+        guard let jsonBytes else { return Response(status: HTTPResponse.Status(code: status), headers: headers) }
         headers[.contentType] = "application/json"
-        return Response(status: HTTPResponse.Status(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.jsonBytes)))
+        return Response(status: HTTPResponse.Status(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jsonBytes)))
     }
 
     /// `{error}` with a status (the control API's error shape).

@@ -2,8 +2,8 @@ import Foundation
 import GatewayModel
 import GatewayWorld
 import HTTPTypes
-import Hummingbird
 import NIOCore
+import NIOHTTP1
 
 /// REST (SPEC §4) under `/api/v10`, `/api/v9` and `/api`: each call is matched to its route, given to
 /// its session's world (or answered by an injected fault), its events dispatched, recorded and logged.
@@ -15,36 +15,33 @@ struct RESTRoutes: Sendable {
     static let maxBodySize = 32 << 20
 
     /// Answers one REST request.
-    func respond(to request: Request) async -> Response {
+    func respond(to request: RESTRequest) async -> RESTResponse {
         let arrived = MonotonicClock.now()
         let id = state.makeHTTPID()
-        let method = request.method.rawValue
-        var path = request.uri.path
-        if let query = request.uri.query { path += "?" + query }
-        var request = request
-        var buffer: ByteBuffer?
-        var tooLarge = false
-        do { buffer = try await request.collectBody(upTo: Self.maxBodySize) } catch { tooLarge = true }
-
-        let matched = RESTRoute.match(method: method, path: request.uri.path)
+        let method = request.method
+        var path = request.path
+        if let query = request.query { path += "?" + query }
+        let matched = RESTRoute.match(method: method, path: request.path)
         let route = try? matched.get().route
         var session: BotSession?
-        let decoded = Result { () throws(RESTError) in try RESTBody(buffer, contentType: request.headers[.contentType]) }
+        let decoded = Result { () throws(RESTError) in try RESTBody(request.body, contentType: request.headers.first(name: "content-type")) }
         // Kept for the log and the recording even when the route is unknown.
         let body = (try? decoded.get()) ?? RESTBody()
         var answer: Answer
         do throws(RESTError) {
             let match = try matched.mapError { failure -> RESTError in failure == .unknownRoute ? .unknownRoute : .methodNotAllowed }.get()
             session = try self.session(for: request, match: match)
-            if tooLarge { throw RESTError(status: 413, code: 40005, message: "Request entity too large") }
+            if request.tooLarge { throw RESTError(status: 413, code: 40005, message: "Request entity too large") }
             _ = try decoded.get()
             // Scenario rules on this call fire first, so a rule's rest fault answers this very call.
-            if let session { server.observeRESTCall(sessionID: session.id, method: method, route: match.route.template) }
+            if let session, session.scenario != nil {
+                server.observeRESTCall(sessionID: session.id, method: method, route: match.route.template)
+            }
             if let session, let fault = session.restFaults.take(method: method, route: match.route.name, path: path) {
                 answer = await faultAnswer(fault, session: session, path: path)
             } else if let session, let responder = state.configuration.restResponder,
                 let reply = responder.answer(RESTCall(
-                    id: id, sessionID: session.id, match: match, query: request.uri.query ?? "", body: body.json, world: session.world))
+                    id: id, sessionID: session.id, match: match, query: request.query ?? "", body: body.json, world: session.world))
             {
                 answer = Answer(reply, route: match.route.name)
             } else {
@@ -53,22 +50,31 @@ struct RESTRoutes: Sendable {
         } catch {
             answer = Answer(status: error.status, body: error.body)
         }
+        // Encoded once: for the answer, the recording and the event that extends it.
+        let answerBytes = answer.body?.jsonBytes
         if let session, !answer.events.isEmpty {
             for event in answer.events {
                 // The world made its own events; a responder's are news to it.
                 if answer.fromResponder, World.observes(event.name) { session.world.observe(event: event.name, data: event.data) }
-                server.dispatchToSession(session.id, event: event.name, payload: DispatchPayload(event.data), guild: event.guildID, asControl: false, cause: id)
+                let payload: DispatchPayload
+                if let added = event.addedToAnswer, let answerBytes, let bytes = JSONValue.objectBytes(answerBytes, adding: added) {
+                    payload = DispatchPayload(bytes: ByteBuffer(bytes: bytes), value: event.data)
+                } else {
+                    payload = DispatchPayload(event.data)
+                }
+                server.dispatchToSession(session.id, event: event.name, payload: payload, guild: event.guildID, asControl: false, cause: id)
             }
         }
         // Interaction callbacks are not rate limited: Discord sends no bucket for them (hikari warns on one).
         let headers = answer.headers ?? (route == .interactionCallback ? [.via: "1.1 google"] : Self.rateLimitHeaders(route: route?.name ?? path))
-        let response = JSONResponse.make(answer.status, answer.body, headers: headers)
         let action = RESTAction(
             id: id, t: arrived &- state.startedAt, method: method, path: path, route: route?.name, status: answer.status,
             request: body.json == .null ? nil : body.json, response: answer.body)
         session?.actions.append(action)
-        record(action, request: request, body: body, sessionID: session?.id, arrived: arrived, headers: response.headers)
-        return response
+        var responseHeaders = headers
+        if answerBytes != nil { responseHeaders[.contentType] = "application/json" }
+        record(action, request: request, body: body, answerBytes: answerBytes, sessionID: session?.id, arrived: arrived, headers: responseHeaders)
+        return RESTResponse(status: answer.status, headers: responseHeaders, body: answerBytes)
     }
 
     /// What a call is answered with.
@@ -108,12 +114,12 @@ struct RESTRoutes: Sendable {
 
     /// The session a call acts in: by the interaction token in the path, else by `Authorization: Bot TOKEN`
     /// (an unknown token makes a session unless `--strict-tokens`). `GET /gateway` needs none.
-    private func session(for request: Request, match: RouteMatch) throws(RESTError) -> BotSession? {
+    private func session(for request: RESTRequest, match: RouteMatch) throws(RESTError) -> BotSession? {
         if match.route.usesInteractionToken {
             if let session = match["interaction.token"].flatMap(state.session(forInteractionToken:)) { return session }
             throw match.route == .interactionCallback ? .unknownInteraction : .unknownWebhook
         }
-        let session = request.headers[.authorization].flatMap { authorization -> BotSession? in
+        let session = request.headers.first(name: "authorization").flatMap { authorization -> BotSession? in
             guard authorization.hasPrefix("Bot ") else { return nil }
             return state.registry.session(
                 forToken: String(authorization.dropFirst(4)), autoCreate: !state.configuration.strictTokens, fixture: state.configuration.fixture)
@@ -122,7 +128,7 @@ struct RESTRoutes: Sendable {
         return session
     }
 
-    private func worldAnswer(_ match: RouteMatch, request: Request, body: RESTBody, session: BotSession?) throws(RESTError) -> Answer {
+    private func worldAnswer(_ match: RouteMatch, request: RESTRequest, body: RESTBody, session: BotSession?) throws(RESTError) -> Answer {
         switch match.route {
         case .getGateway:
             return Answer(status: 200, body: ["url": .string(gatewayURL(request))])
@@ -133,7 +139,7 @@ struct RESTRoutes: Sendable {
             ])
         default:
             guard let session else { throw .unauthorized }
-            let query = request.uri.query.map(RESTRoute.queryParameters) ?? [:]
+            let query = request.query.map(RESTRoute.queryParameters) ?? [:]
             let result = try session.world.handle(WorldRequest(match: match, query: query, body: body.json, files: body.files))
             return Answer(status: result.status, body: result.body, events: result.events)
         }
@@ -159,23 +165,28 @@ struct RESTRoutes: Sendable {
     /// Discord's headers of a 429: the bucket exhausted for `retryAfter` seconds, `Retry-After` and `Via`.
     static func tooManyRequestsHeaders(retryAfter: Double, bucketKey: String, global: Bool) -> HTTPFields {
         var headers: HTTPFields = [
-            .init("X-RateLimit-Limit")!: "1", .init("X-RateLimit-Remaining")!: "0",
-            .init("X-RateLimit-Reset-After")!: String(format: "%.3f", retryAfter),
-            .init("X-RateLimit-Reset")!: String(format: "%.3f", Self.unixNow() + retryAfter),
-            .init("X-RateLimit-Bucket")!: Self.bucket(bucketKey), .init("X-RateLimit-Scope")!: global ? "global" : "user",
-            .retryAfter: String(Int(retryAfter.rounded(.up))), .via: "1.1 google",
+            .rateLimitLimit: "1", .rateLimitRemaining: "0", .rateLimitResetAfter: seconds(retryAfter),
+            .rateLimitReset: seconds(unixNow() + retryAfter), .rateLimitBucket: bucket(bucketKey),
+            .rateLimitScope: global ? "global" : "user", .retryAfter: String(Int(retryAfter.rounded(.up))), .via: "1.1 google",
         ]
-        if global { headers[.init("X-RateLimit-Global")!] = "true" }
+        if global { headers[.rateLimitGlobal] = "true" }
         return headers
     }
 
     /// Discord's rate-limit headers for an ordinary answer (a bucket per route, never exhausted) and `Via`.
     static func rateLimitHeaders(route: String) -> HTTPFields {
         [
-            .init("X-RateLimit-Limit")!: "5", .init("X-RateLimit-Remaining")!: "4", .init("X-RateLimit-Reset-After")!: "1.000",
-            .init("X-RateLimit-Reset")!: String(format: "%.3f", unixNow() + 1), .init("X-RateLimit-Bucket")!: bucket(route),
-            .via: "1.1 google",
+            .rateLimitLimit: "5", .rateLimitRemaining: "4", .rateLimitResetAfter: "1.000",
+            .rateLimitReset: seconds(unixNow() + 1), .rateLimitBucket: bucket(route), .via: "1.1 google",
         ]
+    }
+
+    /// Seconds with three decimals, as Discord writes them (`1.500`); without `String(format:)`, which
+    /// costs microseconds on every answer.
+    static func seconds(_ value: Double) -> String {
+        let milliseconds = Int64((max(0, value) * 1_000).rounded())
+        let fraction = String(milliseconds % 1_000)
+        return String(milliseconds / 1_000) + "." + String(repeating: "0", count: 3 - fraction.utf8.count) + fraction
     }
 
     /// A stable bucket id for a route (FNV-1a, hex).
@@ -189,12 +200,14 @@ struct RESTRoutes: Sendable {
 
     /// Records the call: path with interaction tokens redacted, request headers (Authorization redacted),
     /// body, files, answer and answer headers.
-    private func record(_ action: RESTAction, request: Request, body: RESTBody, sessionID: String?, arrived: UInt64, headers: HTTPFields) {
+    private func record(
+        _ action: RESTAction, request: RESTRequest, body: RESTBody, answerBytes: [UInt8]?, sessionID: String?, arrived: UInt64, headers: HTTPFields
+    ) {
         guard let sink = state.trafficSink else { return }
         var requestHeaders: [String: JSONValue] = [:]
-        for field in request.headers {
-            let value = field.name == .authorization ? Self.redactAuthorization(field.value) : field.value
-            requestHeaders[field.name.canonicalName] = .string(value)
+        for (name, value) in request.headers {
+            let name = name.lowercased()
+            requestHeaders[name] = .string(name == "authorization" ? Self.redactAuthorization(value) : value)
         }
         var recorded: JSONValue = ["headers": .object(requestHeaders), "body": body.json]
         if let files = body.recordedFiles { recorded["files"] = files }
@@ -202,7 +215,7 @@ struct RESTRoutes: Sendable {
         for field in headers { answerHeaders[field.name.canonicalName] = .string(field.value) }
         sink.record(.http(HTTPRecord(
             id: action.id, sessionID: sessionID, method: action.method, path: Redaction.redactInteractionToken(inPath: action.path),
-            status: action.status, request: recorded.jsonString, response: (action.response ?? .null).jsonString, t: arrived,
+            status: action.status, request: recorded.jsonString, response: answerBytes.map { String(decoding: $0, as: UTF8.self) } ?? "null", t: arrived,
             route: action.route, responseHeaders: JSONValue.object(answerHeaders).jsonString)))
     }
 
@@ -213,19 +226,35 @@ struct RESTRoutes: Sendable {
     }
 
     /// The gateway URL as the client reached this server (its `Host` header), with no query string.
-    private func gatewayURL(_ request: Request) -> String { state.gatewayURL(authority: request.head.authority) }
+    private func gatewayURL(_ request: RESTRequest) -> String { state.gatewayURL(authority: request.headers.first(name: "host")) }
 }
 
-/// Sends every `/api/...` request except the control API to `RESTRoutes`.
-struct RESTMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
-    let routes: RESTRoutes
+/// A REST request as read off its connection (by `RESTChannelHandler`).
+struct RESTRequest: Sendable {
+    var method: String
+    /// The path, without the query.
+    var path: String
+    var query: String?
+    var headers: HTTPHeaders
+    /// The body, nil without one.
+    var body: ByteBuffer?
+    /// Whether the body was over `RESTRoutes.maxBodySize` (answered 413).
+    var tooLarge = false
+}
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        guard path == "/api" || path.hasPrefix("/api/"), path != "/api/control", !path.hasPrefix("/api/control/") else {
-            return try await next(request, context)
-        }
-        return await routes.respond(to: request)
-    }
+/// A REST answer: JSON (with its `Content-Type` among `headers`) or no body.
+struct RESTResponse: Sendable {
+    var status: Int
+    var headers: HTTPFields
+    var body: [UInt8]?
+}
+
+extension HTTPField.Name {
+    static let rateLimitLimit = Self("X-RateLimit-Limit")!
+    static let rateLimitRemaining = Self("X-RateLimit-Remaining")!
+    static let rateLimitResetAfter = Self("X-RateLimit-Reset-After")!
+    static let rateLimitReset = Self("X-RateLimit-Reset")!
+    static let rateLimitBucket = Self("X-RateLimit-Bucket")!
+    static let rateLimitScope = Self("X-RateLimit-Scope")!
+    static let rateLimitGlobal = Self("X-RateLimit-Global")!
 }

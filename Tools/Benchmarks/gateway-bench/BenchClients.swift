@@ -287,13 +287,7 @@ final class LatenessHandler: ChannelInboundHandler {
         }
         // At full speed there is no schedule: count only.
         guard log.speed > 0 else { return log.event(offset: 0, at: now) }
-        guard let range = view.firstRange(of: Self.nonceKey) else { return }
-        var offset: UInt64 = 0
-        var index = range.upperBound
-        while index < view.endIndex, view[index] >= 0x30, view[index] <= 0x39 {
-            offset = offset * 10 + UInt64(view[index] - 0x30)
-            index += 1
-        }
+        guard let offset = frame.data.number(after: Self.nonceKey) else { return }
         log.event(offset: offset, at: now)
     }
 }
@@ -330,20 +324,45 @@ final class EchoHandler: ChannelInboundHandler {
         let view = frame.data.readableBytesView
         guard view.starts(with: Self.dispatch) else { return }
         // The event name comes right after the sequence number.
-        let head = view.prefix(64)
+        let head = frame.data.getSlice(at: frame.data.readerIndex, length: min(64, view.count)) ?? ByteBuffer()
         if !log.isReady {
-            if head.firstRange(of: Self.ready) != nil { log.ready(at: now) }
+            if head.offset(of: Self.ready) != nil { log.ready(at: now) }
             return
         }
-        guard head.firstRange(of: Self.messageCreate) != nil else { return }
-        var due: UInt64 = 0
-        if let range = view.firstRange(of: Self.content) {
-            var index = range.upperBound
-            while index < view.endIndex, view[index] >= 0x30, view[index] <= 0x39 {
-                due = due * 10 + UInt64(view[index] - 0x30)
-                index += 1
+        guard head.offset(of: Self.messageCreate) != nil else { return }
+        log.event(due: frame.data.number(after: Self.content) ?? 0, at: now)
+    }
+}
+
+extension ByteBuffer {
+    /// Where `needle` first occurs in the readable bytes (`memchr` and `memcmp`: the clients must cost
+    /// little next to the server they measure, and the generic `firstRange(of:)` costs microseconds a frame).
+    func offset(of needle: [UInt8]) -> Int? {
+        guard let first = needle.first else { return 0 }
+        return withUnsafeReadableBytes { haystack -> Int? in
+            needle.withUnsafeBytes { needle -> Int? in
+                guard let base = haystack.baseAddress else { return nil }
+                var start = 0
+                while haystack.count - start >= needle.count,
+                    let hit = memchr(base + start, Int32(first), haystack.count - start - needle.count + 1)
+                {
+                    let offset = base.distance(to: UnsafeRawPointer(hit))
+                    if memcmp(hit, needle.baseAddress!, needle.count) == 0 { return offset }
+                    start = offset + 1
+                }
+                return nil
             }
         }
-        log.event(due: due, at: now)
+    }
+
+    /// The decimal number right after the first `key` in the readable bytes.
+    func number(after key: [UInt8]) -> UInt64? {
+        guard let start = offset(of: key) else { return nil }
+        var value: UInt64 = 0
+        for byte in readableBytesView.dropFirst(start + key.count) {
+            guard byte >= 0x30, byte <= 0x39 else { break }
+            value = value * 10 + UInt64(byte - 0x30)
+        }
+        return value
     }
 }
