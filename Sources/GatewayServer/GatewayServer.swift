@@ -53,7 +53,7 @@ public final class GatewayServer: Service, Sendable {
     public func run() async throws {
         let router = Router()
         if let upstream = state.configuration.upstream {
-            router.add(middleware: ForwardingMiddleware(state: state, upstream: upstream))
+            router.add(middleware: ForwardingMiddleware(server: self, upstream: upstream))
         } else {
             router.add(middleware: RESTMiddleware(routes: RESTRoutes(server: self)))
         }
