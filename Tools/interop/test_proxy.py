@@ -260,5 +260,6 @@ async def test_scenario_on_the_proxy_answers_the_first_reply_with_429(stack: Sta
         "SELECT status FROM http WHERE route = 'POST /channels/{channel.id}/messages' ORDER BY id")]
     db.close()
     assert statuses == [429, 200, 200], statuses
-    faults = recorded_controls(stack, "rest_fault")
-    assert [args["scenario"] for _, args in faults] == ["rate limit the first reply"], faults
+    # Armed by the rule (with its name), then injected into the call (with its path).
+    faults = [(args.get("scenario"), args.get("path")) for _, args in recorded_controls(stack, "rest_fault")]
+    assert faults == [("rate limit the first reply", None), (None, f"/api/v10/channels/{CHANNEL}/messages")], faults
