@@ -11,10 +11,10 @@ struct Proxy: AsyncParsableCommand {
             Point the bot's REST base at http://HOST:PORT/api/v10 and its gateway URL at ws://HOST:PORT, as with \
             serve. Each REST call goes to --upstream with the same method, path, query, headers and body; each \
             gateway connection gets its own upstream connection (a RESUME goes where the upstream said that \
-            session resumes). Faults from the control API and --scenario rules act on the bot's side, at the \
-            bot's frame: a rule on the bot's IDENTIFY or RESUME answers it instead of forwarding it. Events of \
-            the proxy's own are refused (the upstream owns the session's events): dispatch and interactions \
-            answer 409, and a scenario with a dispatch or interaction action exits 2.
+            session resumes). Faults from the control API and --scenario rules act on the bot's side; a rule \
+            on a frame of the bot acts before the frame is forwarded, and a close or op 9 it sends replaces \
+            forwarding it. Events of the proxy's own are refused (the upstream owns the session's events): \
+            dispatch and interactions answer 409, and a scenario with a dispatch or interaction action exits 2.
 
             Prints "listening on http://HOST:PORT" once ready. SIGINT/SIGTERM close connections with 1001, \
             flush the recording and exit 0.
