@@ -36,9 +36,9 @@ extension GatewayConnectionHandler {
         proxy?.connection = upstream.connect(relay)
     }
 
-    /// A bot message (already recorded, and seen by the session's scenario): IDENTIFY and RESUME are noted so that the upstream's READY or
-    /// RESUMED attaches the connection to a session; a RESUME of a session invalidated through the
-    /// control API gets op 9 `d: false` here and never reaches the upstream.
+    /// A bot message (already recorded, and seen by the session's scenario): IDENTIFY and RESUME are
+    /// noted so that the upstream's READY or RESUMED attaches the connection to a session; a RESUME of a
+    /// session invalidated through the control API gets op 9 `d: false` here and never reaches the upstream.
     func proxyReceive(_ message: ByteBuffer, parsed: JSONValue?, op: Int?) {
         guard var proxy, !proxy.ended else { return }
         let data = parsed?["d"] ?? .null
