@@ -117,6 +117,35 @@ struct ProxyScenarioTests {
         }
     }
 
+    @Test func closedOpenAndResumedEventsAroundAResumeThroughTheProxy() async throws {
+        let rules = try Self.scenario("""
+            rules:
+              - {name: closed, when: {connection: closed}, do: [{stop_acks: false}]}
+              - {name: opened, when: {connection: open, nth: 2}, do: [{stop_acks: true}]}
+              - {name: resumed, when: {connection: resumed}, do: [{heartbeat_request: {}}]}
+            """)
+        try await ProxyHarness.run(scenario: rules) { harness in
+            let (client, ready) = try await harness.identify()
+            let sessionID = try #require(ready["d"]?["session_id"]?.stringValue)
+            try await client.close(code: 4000)
+            _ = try await client.ending()
+            try await harness.sink.wait { $0.controls.contains { $0.action == "stop_acks" } }
+
+            let resumer = try await GatewayTestClient.connect(port: harness.port, path: "/resume/\(sessionID)")
+            #expect(try await resumer.next()["op"] == 10)
+            try await resumer.send(op: 6, ["token": "proxy-bot", "session_id": .string(sessionID), "seq": 1])
+            _ = try await resumer.nextDispatch("RESUMED")
+            #expect(try await resumer.next()["op"] == 1, "op 1 right after RESUMED")
+            // The RESUME (the session's 2nd open) stopped the ACKs: the upstream answers, the bot gets nothing.
+            try await resumer.send(op: 1, 1)
+            try await harness.upstreamSink.wait { $0.frames.contains { $0.direction == .outbound && $0.op == 11 } }
+            await #expect(throws: TestClientError.self, "no ACK") { try await resumer.next(timeout: .milliseconds(300)) }
+            #expect(harness.sink.controls.filter { $0.action != "scenario" }.map(\.args) == [
+                ["stop": false, "scenario": "closed"], ["stop": true, "scenario": "opened"], ["scenario": "resumed"],
+            ])
+        }
+    }
+
     @Test func a429OnTheFirstForwardedReplyThenTheCallGoesUpstream() async throws {
         let rules = try Self.scenario("""
             rules: [{name: slow down, when: {rest: "POST /channels/{channel.id}/messages"}, do: [{rest_fault: {status: 429, retry_after: 0.5}}]}]
