@@ -84,6 +84,7 @@ let package = Package(
             dependencies: [
                 "GatewayModel",
                 "GatewayServer",
+                "GatewayScenario",
                 "GatewayCompression",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -168,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "GatewayProxyTests",
             dependencies: [
-                "GatewayProxy", "GatewayServer", "GatewayModel", "GatewayRecording", "GatewayTestClient",
+                "GatewayProxy", "GatewayServer", "GatewayModel", "GatewayRecording", "GatewayScenario", "GatewayTestClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import GatewayScenario
 import GatewayServer
 import Logging
 import NIOSSL
@@ -24,8 +25,11 @@ public final class GatewayProxy: Service, Sendable {
     private let upstream: ProxyUpstream
 
     /// Creates the proxy; nothing listens until `run()`.
-    /// - Throws: a TLS error when the CA certificates cannot be used.
+    /// - Throws: `ScenarioError` when `configuration.server.scenario` has a rule that makes events of its
+    ///   own (`dispatch`, `interaction`: the upstream owns them); a TLS error when the CA certificates
+    ///   cannot be used.
     public init(configuration: GatewayProxyConfiguration, logger: Logger = GatewayServer.defaultLogger) throws {
+        try configuration.server.scenario?.checkForProxy()
         var tls = TLSConfiguration.makeClientConfiguration()
         if !configuration.upstreamCACertificates.isEmpty {
             tls.additionalTrustRoots = [.certificates(configuration.upstreamCACertificates)]

@@ -55,6 +55,18 @@ public enum ControlAction: Sendable, Equatable {
         }
     }
 
+    /// Whether the action makes gateway events of its own (`dispatch`, `interaction`): refused in proxy
+    /// mode, where the upstream owns the session's events and sequence numbers.
+    public var makesEvents: Bool {
+        switch self {
+        case .dispatch, .interaction: true
+        default: false
+        }
+    }
+
+    /// Why a proxy refuses an action that `makesEvents` (the control API's 409, a scenario's error).
+    public static let proxyRefusal = "not available in proxy mode (the upstream owns the session's events and sequence numbers)"
+
     /// Parses an action from its name and body (a JSON object; `stop_acks` also takes `true`/`false`).
     /// - Throws: `FieldError` naming the bad field of the body, e.g. `code: required, …`.
     public init(name: String, body: JSONValue) throws(FieldError) {

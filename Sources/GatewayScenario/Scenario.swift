@@ -57,4 +57,17 @@ public struct Scenario: Sendable, Equatable {
             }
         }
     }
+
+    /// Refuses a scenario for a proxy (`proxy --scenario`, the control API in proxy mode): no action
+    /// may make events of its own (`dispatch`, `interaction`, see `ControlAction.makesEvents`).
+    /// - Throws: `ScenarioError` naming the rule and the action, e.g. `rule 2: do[0].dispatch: not available in proxy mode …`.
+    public func checkForProxy() throws(ScenarioError) {
+        for rule in rules {
+            for (index, step) in rule.steps.enumerated() {
+                guard case .action(let action) = step, action.makesEvents else { continue }
+                throw ScenarioError(
+                    rule: rule.number, ruleName: rule.name, field: FieldError("do[\(index)].\(action.name)", ControlAction.proxyRefusal))
+            }
+        }
+    }
 }

@@ -54,7 +54,7 @@ public final class GatewayServer: Service, Sendable {
         let router = Router()
         // Without an upstream, REST is answered before the router (`RESTChannelHandler`).
         if let upstream = state.configuration.upstream {
-            router.add(middleware: ForwardingMiddleware(state: state, upstream: upstream))
+            router.add(middleware: ForwardingMiddleware(server: self, upstream: upstream))
         }
         ControlRoutes(server: self).register(on: router)
         let state = self.state

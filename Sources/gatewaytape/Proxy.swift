@@ -11,7 +11,10 @@ struct Proxy: AsyncParsableCommand {
             Point the bot's REST base at http://HOST:PORT/api/v10 and its gateway URL at ws://HOST:PORT, as with \
             serve. Each REST call goes to --upstream with the same method, path, query, headers and body; each \
             gateway connection gets its own upstream connection (a RESUME goes where the upstream said that \
-            session resumes). Faults from the control API act on the bot's side; dispatch answers 409.
+            session resumes). Faults from the control API and --scenario rules act on the bot's side; a rule \
+            on a frame of the bot acts before the frame is forwarded, and a close or op 9 it sends replaces \
+            forwarding it. Events of the proxy's own are refused (the upstream owns the session's events): \
+            dispatch and interactions answer 409, and a scenario with a dispatch or interaction action exits 2.
 
             Prints "listening on http://HOST:PORT" once ready. SIGINT/SIGTERM close connections with 1001, \
             flush the recording and exit 0.
@@ -19,6 +22,7 @@ struct Proxy: AsyncParsableCommand {
             Examples:
               gatewaytape proxy --record run.sqlite
               gatewaytape proxy --upstream https://127.0.0.1:9443 --upstream-ca ca.pem --port 0 --record run.sqlite
+              gatewaytape proxy --scenario recordings/scenarios/identify-rejected-twice.yaml --record run.sqlite
             """
     )
 
@@ -42,7 +46,10 @@ struct Proxy: AsyncParsableCommand {
     @Flag(help: "Replace the --record file if it exists.")
     var overwrite = false
 
+    @OptionGroup var scenario: ScenarioOption
+
     func run() async throws {
+        let scenario = try scenario.load(forProxy: true)
         var configuration = GatewayProxyConfiguration()
         do throws(UpstreamURLError) {
             configuration.upstream = try UpstreamURL(upstream, schemes: ["http", "https"])
@@ -64,7 +71,8 @@ struct Proxy: AsyncParsableCommand {
             }
         }
         configuration.server = GatewayServerConfiguration(
-            host: server.host, port: server.port, controlToken: controlToken, rateLimit: false, recordingSink: recorder)
+            host: server.host, port: server.port, controlToken: controlToken, rateLimit: false, recordingSink: recorder,
+            scenario: scenario)
         let proxy: GatewayProxy
         do { proxy = try GatewayProxy(configuration: configuration, logger: makeLogger()) } catch {
             throw fail("cannot set up TLS for the upstream: \(error)", status: ExitStatus.badInput)

@@ -134,14 +134,17 @@ struct ScenarioOption: ParsableArguments {
         help: ArgumentHelp("Arm this scenario (JSON or YAML rules that fire faults when the bot acts) on every session; see README.", valueName: "file"))
     var path: String?
 
-    /// The scenario, or `nil` without the option. A bad file exits 2 with the rule and field.
-    func load() throws -> Scenario? {
+    /// The scenario, or `nil` without the option. A bad file exits 2 with the rule and field; with
+    /// `forProxy`, so does a rule that makes events of its own (`dispatch`, `interaction`).
+    func load(forProxy: Bool = false) throws -> Scenario? {
         guard let path else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw fail("cannot read scenario \(path): no such file or not readable", status: ExitStatus.badInput)
         }
-        do {
-            return try Scenario(parsing: [UInt8](data))
+        do throws(ScenarioError) {
+            let scenario = try Scenario(parsing: [UInt8](data))
+            if forProxy { try scenario.checkForProxy() }
+            return scenario
         } catch {
             throw fail("bad scenario \(path): \(error.description)", status: ExitStatus.badInput)
         }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import GatewayModel
 import GatewayProxy
+import GatewayScenario
 import GatewayServer
 import GatewayTestClient
 import NIOCore
@@ -19,6 +20,10 @@ final class MemorySink: RecordingSink {
     var frames: [FrameRecord] { all.compactMap { if case .frame(let frame) = $0 { frame } else { nil } } }
     var closes: [ConnectionClosedRecord] { all.compactMap { if case .connectionClosed(let close) = $0 { close } else { nil } } }
     var calls: [HTTPRecord] { all.compactMap { if case .http(let call) = $0 { call } else { nil } } }
+    /// Control actions as recorded: the action and its `args`.
+    var controls: [(action: String, args: JSONValue)] {
+        all.compactMap { if case .control(let control) = $0 { (control.action, (try? JSONValue(parsing: control.args)) ?? .null) } else { nil } }
+    }
 
     /// Waits until `condition` holds (the servers record on their own event loops).
     func wait(timeout: Duration = .seconds(5), for condition: (MemorySink) -> Bool) async throws {
@@ -31,7 +36,8 @@ final class MemorySink: RecordingSink {
 }
 
 /// An upstream that looks like Discord (a `GatewayServer` speaking HTTPS/WSS with a certificate from a
-/// throwaway CA) and a proxy in front of it that trusts that CA; both record into memory.
+/// throwaway CA) and a proxy in front of it that trusts that CA (with `scenario` armed on every
+/// session of the proxy); both record into memory.
 struct ProxyHarness {
     let certificates: TestCertificates
     let upstream: GatewayServer
@@ -42,7 +48,7 @@ struct ProxyHarness {
     let sink: MemorySink
     private let tasks: [Task<Void, any Error>]
 
-    static func start(heartbeatInterval: Int = 41_250, trustCA: Bool = true) async throws -> ProxyHarness {
+    static func start(heartbeatInterval: Int = 41_250, trustCA: Bool = true, scenario: Scenario? = nil) async throws -> ProxyHarness {
         let certificates = try TestCertificates.make()
         let upstreamSink = MemorySink()
         let upstream = GatewayServer(configuration: .init(
@@ -54,7 +60,7 @@ struct ProxyHarness {
         let proxy = try GatewayProxy(configuration: .init(
             upstream: try UpstreamURL("https://127.0.0.1:\(upstreamPort)", schemes: ["https"]),
             upstreamCACertificates: trustCA ? try GatewayProxyConfiguration.certificates(pemFile: certificates.caPath) : [],
-            server: .init(port: 0, recordingSink: sink)))
+            server: .init(port: 0, recordingSink: sink, scenario: scenario)))
         let proxyTask = Task { try await proxy.run() }
         let port = try await proxy.listeningPort()
         return ProxyHarness(
@@ -63,8 +69,10 @@ struct ProxyHarness {
     }
 
     /// Runs `body` with a fresh upstream and proxy, and stops both afterwards (also when it throws).
-    static func run(heartbeatInterval: Int = 41_250, trustCA: Bool = true, _ body: (ProxyHarness) async throws -> Void) async throws {
-        let harness = try await start(heartbeatInterval: heartbeatInterval, trustCA: trustCA)
+    static func run(
+        heartbeatInterval: Int = 41_250, trustCA: Bool = true, scenario: Scenario? = nil, _ body: (ProxyHarness) async throws -> Void
+    ) async throws {
+        let harness = try await start(heartbeatInterval: heartbeatInterval, trustCA: trustCA, scenario: scenario)
         do {
             try await body(harness)
         } catch {

@@ -25,17 +25,6 @@ struct ScenarioTests {
         }
     }
 
-    /// Reads until the connection ends; returns the frames seen and the ending.
-    private static func drain(_ client: GatewayTestClient) async throws -> ([JSONValue], GatewayTestClient.Ending) {
-        var frames: [JSONValue] = []
-        while true {
-            switch try await client.nextMessage() {
-            case .text(let bytes): frames.append(try JSONValue(parsing: bytes))
-            case .end(let ending): return (frames, ending)
-            }
-        }
-    }
-
     private static func expectSilence(_ client: GatewayTestClient, _ comment: Comment? = nil) async {
         await #expect(throws: TestClientError.self, comment) { try await client.next(timeout: .milliseconds(300)) }
     }
@@ -90,7 +79,7 @@ struct ScenarioTests {
             let client = try await server.connect()
             _ = try await client.next()
             try await client.send(op: 2, ["token": "identify-token", "intents": .int(allIntents), "properties": [:]])
-            let (frames, ending) = try await Self.drain(client)
+            let (frames, ending) = try await client.drain()
             #expect(frames.isEmpty, "attempt \(attempt): no READY before the close")
             #expect(ending == .closed(code: 4000, reason: "Unknown error."), "attempt \(attempt)")
         }
@@ -103,7 +92,7 @@ struct ScenarioTests {
     @Test func dispatchedFiresRightAfterThatFrame() async throws {
         let (server, _) = try await Self.start("rules: [{when: {dispatched: GUILD_CREATE, nth: 2}, do: [{disconnect: {code: 4000}}]}]")
         let (client, _) = try await server.identify(token: "dispatch-token")
-        let (frames, ending) = try await Self.drain(client)
+        let (frames, ending) = try await client.drain()
         #expect(frames.map { $0["t"] } == ["GUILD_CREATE", "GUILD_CREATE"])
         #expect(ending == .closed(code: 4000, reason: "Unknown error."))
     }
@@ -132,7 +121,7 @@ struct ScenarioTests {
         let third = try await server.connect()
         _ = try await third.next()
         try await third.send(op: 6, ["token": "events-token", "session_id": sessionID, "seq": 4])  // open #3: dropped
-        let (frames, ending) = try await Self.drain(third)
+        let (frames, ending) = try await third.drain()
         #expect(frames.isEmpty)
         #expect(ending == .dropped)
         let fourth = try await server.connect()

@@ -280,6 +280,17 @@ extension GatewayTestClient {
         }
     }
 
+    /// Reads until the connection ends: the messages before the end, parsed as JSON, and the ending.
+    public func drain(timeout: Duration = .seconds(5)) async throws -> (frames: [JSONValue], ending: Ending) {
+        var frames: [JSONValue] = []
+        while true {
+            switch try await nextMessage(timeout: timeout) {
+            case .text(let bytes): frames.append(try JSONValue(parsing: bytes))
+            case .end(let ending): return (frames, ending)
+            }
+        }
+    }
+
     /// Sends a gateway payload `{"op":op,"d":d}`.
     public func send(op: Int, _ d: JSONValue) async throws {
         try await send(JSONValue.object(["op": .int(Int64(op)), "d": d]).jsonString)

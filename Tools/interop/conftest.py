@@ -26,7 +26,7 @@ DEFAULT_TIMEOUT_S = 60.0
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "server(heartbeat_interval=MS, args=[...]): options for the gatewaytape server")
+    config.addinivalue_line("markers", "server(heartbeat_interval=MS, args=[...], proxy_args=[...]): options for the gatewaytape server (proxy_args: for the proxy of test_proxy.py)")
     config.addinivalue_line("markers", "timeout_s(seconds): deadline for an async test")
 
 

@@ -9,15 +9,18 @@ on the proxy's recording, which must replay to the same bot with `--verify`.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import subprocess
-from typing import Any, Dict, Iterator, Tuple
+from typing import Any, Dict, Iterator, Sequence, Tuple
 
 import pytest
 
 from golden import golden_bot
 from harness import Bot, GatewayTape, message_create, new_snowflake
+from test_discordpy import closed_codes, op_codes
+from test_discordpy_scenarios import example
 from test_replay import REPLAY_TIMEOUT_S, TOKEN, run_replay
 
 GUILD = "1099511627776000000"
@@ -43,13 +46,13 @@ def make_certificates(directory: str) -> Tuple[str, str, str]:
 class Stack:
     """The upstream (TLS serve) and the proxy in front of it, recording into `recording`."""
 
-    def __init__(self, binary: str, directory: str, heartbeat_ms: int = 41250):
+    def __init__(self, binary: str, directory: str, heartbeat_ms: int = 41250, proxy_args: Sequence[str] = ()):
         ca, cert, key = make_certificates(directory)
         self.recording = os.path.join(directory, "proxy.sqlite")
         self.upstream = GatewayTape(binary, heartbeat_interval=heartbeat_ms, extra_args=["--tls-cert", cert, "--tls-key", key], cafile=ca)
         assert self.upstream.base.startswith("https://"), self.upstream.first_line
         self.proxy = GatewayTape(binary, command="proxy", extra_args=[
-            "--upstream", self.upstream.base, "--upstream-ca", ca, "--record", self.recording])
+            "--upstream", self.upstream.base, "--upstream-ca", ca, "--record", self.recording, *proxy_args])
         self.stopped = False
 
     def stop(self) -> None:
@@ -78,7 +81,8 @@ class Stack:
 def stack(gatewaytape_bin: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[Stack]:
     marker = request.node.get_closest_marker("server")
     heartbeat_ms = int(marker.kwargs.get("heartbeat_interval", 41250)) if marker else 41250
-    running = Stack(gatewaytape_bin, str(tmp_path), heartbeat_ms)
+    proxy_args = marker.kwargs.get("proxy_args", ()) if marker else ()
+    running = Stack(gatewaytape_bin, str(tmp_path), heartbeat_ms, proxy_args)
     try:
         yield running
     finally:
@@ -197,3 +201,65 @@ async def test_the_proxy_recording_replays_to_the_same_bot(stack: Stack, gateway
     assert result.code == 0, result.explain()
     # The bot's own reply came back from the upstream's world: it is replayed when the bot posts it again.
     assert result.messages == ["first", "!ping 1", "pong 1", "second"], result.explain()
+
+
+def recorded_controls(stack: Stack, action: str) -> list:
+    """The proxy recording's `controls` rows of one action, as (action, args) (after stack.stop())."""
+    db = sqlite3.connect(f"file:{stack.recording}?mode=ro", uri=True)
+    try:
+        rows = db.execute("SELECT action, args FROM controls WHERE action = ? ORDER BY id", (action,)).fetchall()
+    finally:
+        db.close()
+    return [(name, json.loads(args)) for name, args in rows]
+
+
+@pytest.mark.timeout_s(90)
+@pytest.mark.server(proxy_args=["--scenario", example("identify-rejected-twice.yaml")])
+async def test_scenario_on_the_proxy_closes_identify_with_4000_twice(stack: Stack) -> None:
+    """identify-rejected-twice.yaml on the proxy: discord.py's first two IDENTIFYs are closed with 4000
+    by the proxy and never reach the upstream; discord.py retries and becomes ready on the third. The
+    proxy's recording holds both closes with the rule's name."""
+    async with golden_bot(stack.proxy, TOKEN, "plain") as bot:
+        await bot.ready(timeout=60)
+        sent = [op for op in op_codes(bot.log.sent_payloads()) if op in (2, 6)]
+        # After a close before READY discord.py resumes with session_id null: forwarded, and the
+        # upstream answers op 9 d:false, so discord.py identifies again.
+        assert sent == [2, 6, 2, 6, 2], sent
+        assert [code for code in closed_codes(bot) if code != 1000] == [4000, 4000], closed_codes(bot)
+        assert bot.log.count("ready") == 1
+        identifies = [c for c in stack.upstream_session()["connections"] if c["identified"]]
+        assert len(identifies) == 1, stack.upstream_session()
+        await dispatch_message(stack, "third time lucky")
+        await bot.wait_for("message", predicate=lambda m: m.content == "third time lucky")
+    stack.stop()
+    reason = "scenario: try again"
+    assert recorded_controls(stack, "disconnect") == [
+        ("disconnect", {"code": 4000, "reason": reason, "scenario": "reject identify"})] * 2
+
+
+@pytest.mark.server(proxy_args=["--scenario", example("rate-limited-first-reply.yaml")])
+async def test_scenario_on_the_proxy_answers_the_first_reply_with_429(stack: Stack) -> None:
+    """rate-limited-first-reply.yaml on the proxy: discord.py's first POST .../messages is answered
+    with 429 by the proxy (it never reaches the upstream); discord.py waits retry_after (1 s) and its
+    retry goes upstream."""
+    async with golden_bot(stack.proxy, TOKEN, "plain") as bot:
+        await bot.ready()
+        began = asyncio.get_running_loop().time()
+        sent = await bot.client.get_channel(int(CHANNEL)).send("first reply")
+        waited = asyncio.get_running_loop().time() - began
+        assert sent.content == "first reply"
+        assert waited >= 0.9, f"discord.py retried after {waited:.2f} s, retry_after was 1 s"
+        upstream = stack.upstream_session()["id"]
+        actions = await stack.upstream.control.aactions(upstream, route="POST /channels/{channel.id}/messages")
+        assert [a["status"] for a in actions] == [200], actions
+        second = await bot.client.get_channel(int(CHANNEL)).send("second reply")
+        assert second.content == "second reply", "the rule fired once (times: 1)"
+    stack.stop()
+    db = sqlite3.connect(f"file:{stack.recording}?mode=ro", uri=True)
+    statuses = [row[0] for row in db.execute(
+        "SELECT status FROM http WHERE route = 'POST /channels/{channel.id}/messages' ORDER BY id")]
+    db.close()
+    assert statuses == [429, 200, 200], statuses
+    # Armed by the rule (with its name), then injected into the call (with its path).
+    faults = [(args.get("scenario"), args.get("path")) for _, args in recorded_controls(stack, "rest_fault")]
+    assert faults == [("rate limit the first reply", None), (None, f"/api/v10/channels/{CHANNEL}/messages")], faults

@@ -1,4 +1,5 @@
 import GatewayModel
+import GatewayScenario
 import NIOCore
 
 /// Proxy mode (SPEC §10): the bot's frames go to an upstream gateway and the upstream's frames come
@@ -35,9 +36,9 @@ extension GatewayConnectionHandler {
         proxy?.connection = upstream.connect(relay)
     }
 
-    /// A bot message (already recorded): IDENTIFY and RESUME are noted so that the upstream's READY or
-    /// RESUMED attaches the connection to a session; a RESUME of a session invalidated through the
-    /// control API gets op 9 `d: false` here and never reaches the upstream.
+    /// A bot message (already recorded, and seen by the session's scenario): IDENTIFY and RESUME are
+    /// noted so that the upstream's READY or RESUMED attaches the connection to a session; a RESUME of a
+    /// session invalidated through the control API gets op 9 `d: false` here and never reaches the upstream.
     func proxyReceive(_ message: ByteBuffer, parsed: JSONValue?, op: Int?) {
         guard var proxy, !proxy.ended else { return }
         let data = parsed?["d"] ?? .null
@@ -71,7 +72,8 @@ extension GatewayConnectionHandler {
         proxy.connection?.send(message)
     }
 
-    /// The upstream answered IDENTIFY with READY: a gateway session with the upstream's id.
+    /// The upstream answered IDENTIFY with READY: a gateway session with the upstream's id, and the
+    /// session's first READY for its scenario (`after_ms`, then the `identified` event).
     func proxyIdentified(gatewaySessionID: String) {
         guard let identify = proxy?.identify else { return }
         proxy?.identify = nil
@@ -79,10 +81,13 @@ extension GatewayConnectionHandler {
             id: gatewaySessionID, botSession: identify.bot, intents: identify.intents, shard: identify.shard, connection: handle)
         state.registry.register(gateway)
         attach(botSession: identify.bot, gatewaySession: gateway)
+        server.sessionDidBecomeReady(identify.bot, at: MonotonicClock.now())
+        server.observeScenario(.connection(.identified), session: identify.bot, target: .connection(handle, identify.bot))
     }
 
     /// One upstream message for the bot: heartbeat ACKs are withheld while the session's ACKs are
-    /// stopped; RESUMED attaches the connection to the resumed session.
+    /// stopped; RESUMED attaches the connection to the resumed session; a dispatch is the scenario's
+    /// `dispatched` event (its rules act after the dispatch is queued).
     func forwardFromUpstream(_ json: UnsafeRawBufferPointer, header: GatewayFrameHeader) {
         guard context != nil, !closing else { return }
         switch header.op {
@@ -99,11 +104,13 @@ extension GatewayConnectionHandler {
                 }()
                 gateway.adopt(handle)
                 attach(botSession: resume.bot, gatewaySession: gateway)
+                server.observeScenario(.connection(.resumed), session: resume.bot, target: .connection(handle, resume.bot))
             }
         default:
             break
         }
         appendForwarded(json, header: header)
+        if let event = header.event, let watcher = dispatchWatcher() { observeDispatched(event, watcher: watcher) }
     }
 
     /// Writes the forwarded frames of a read burst (and notes the sequence number for the control API).

@@ -214,8 +214,12 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
                 connectionID: handle.id, sessionID: botSession?.id, t: MonotonicClock.now(), direction: .inbound,
                 op: op, seq: nil, event: nil, payload: payload, wireBytes: message.readableBytes)))
         }
-        // Proxy mode: the upstream runs the protocol (and enforces its limits).
-        if proxy != nil { return proxyReceive(message, parsed: parsed, op: op) }
+        // Proxy mode: the upstream runs the protocol (and enforces its limits); scenario rules on the
+        // bot's frame act first, and an action that replaces the answer keeps the frame from the upstream.
+        if proxy != nil {
+            if let op, runScenario(for: GatewayOpcode(rawValue: op), data: parsed?["d"] ?? .null) { return }
+            return proxyReceive(message, parsed: parsed, op: op)
+        }
         guard let parsed, case .object = parsed, let op else {
             return close(code: .decodeError, reason: "Decode error.", endsSession: false)
         }
@@ -297,7 +301,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     func write(_ items: [OutboundItem]) {
         guard context != nil, !closing else { return }
         // Once per batch: whether a scenario rule waits for a dispatch of this session.
-        let watcher = botSession.flatMap { session in session.scenario.flatMap { $0.watchesDispatches ? (session, $0) : nil } }
+        let watcher = dispatchWatcher()
         var estimate = 0
         for case .dispatch(_, let event, let data, _) in items { estimate += data.readableBytes + event.utf8.count + 48 }
         batch.reserveCapacity(minimumWritableBytes: estimate)
@@ -305,9 +309,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             switch item {
             case .dispatch(let seq, let event, let data, let cause):
                 appendDispatch(seq: seq, event: event, data: data, cause: cause)
-                if let (session, scenario) = watcher {
-                    server.observe(.dispatched(event), scenario: scenario, target: .frame(self, session, gateway: gatewaySession))
-                }
+                if let watcher { observeDispatched(event, watcher: watcher) }
             case .command(let op, let data):
                 appendCommand(op, data: data)
             case .close(let code, let reason, let endsSession):
@@ -496,6 +498,17 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     }
 
     // MARK: Scenarios
+
+    /// The session and its scenario when one of its rules waits for a dispatch, else `nil` (so a
+    /// scenario without `dispatched` rules costs the dispatch path nothing more).
+    func dispatchWatcher() -> (session: BotSession, scenario: SessionScenario)? {
+        botSession.flatMap { session in session.scenario.flatMap { $0.watchesDispatches ? (session, $0) : nil } }
+    }
+
+    /// A dispatch was queued for the bot: the scenario's `dispatched` rules act on this connection, after it.
+    func observeDispatched(_ event: String, watcher: (session: BotSession, scenario: SessionScenario)) {
+        server.observe(.dispatched(event), scenario: watcher.scenario, target: .frame(self, watcher.session, gateway: gatewaySession))
+    }
 
     /// Feeds a client frame to its session's scenario before the frame is answered (IDENTIFY and
     /// RESUME are first the connection's `open`). Rules act on this connection.

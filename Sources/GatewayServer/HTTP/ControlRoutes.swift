@@ -106,7 +106,12 @@ struct ControlRoutes {
             try await withSession(context) { id in
                 let body = try await request.jsonObject()
                 let scenario: Scenario
-                do throws(ScenarioError) { scenario = try Scenario(json: body) } catch { throw BadRequest(error.description) }
+                do throws(ScenarioError) {
+                    scenario = try Scenario(json: body)
+                    if server.isProxy { try scenario.checkForProxy() }
+                } catch {
+                    throw BadRequest(error.description)
+                }
                 let rules = server.armScenario(scenario, on: id) ?? 0
                 return JSONResponse.make(.ok, ["rules": .int(Int64(rules))])
             }
@@ -217,7 +222,7 @@ struct ControlRoutes {
 
     /// 409 for the calls that make events in proxy mode: the upstream owns sequence numbers.
     static func upstreamOwnsSequence(_ call: String) -> Response {
-        JSONResponse.error(.conflict, "\(call): not available in proxy mode (the upstream owns the session's events and sequence numbers)")
+        JSONResponse.error(.conflict, "\(call): \(ControlAction.proxyRefusal)")
     }
 
     /// Runs a session-scoped call: 404 for an unknown session, 400 for a bad body.

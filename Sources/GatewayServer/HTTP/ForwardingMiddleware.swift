@@ -8,14 +8,15 @@ import NIOHTTP1
 
 /// Proxy mode (SPEC §10): every `/api` call except the control API goes to the upstream, and is
 /// recorded with the upstream's real status, headers and body. A `Bot` token makes (or finds) the
-/// bot's session, as its IDENTIFY does.
+/// bot's session, as its IDENTIFY does; a call of a route of the REST subset is a scenario's `rest` event.
 struct ForwardingMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     /// Bodies up to this size are forwarded (Discord's own attachment limit is lower).
     static let maxBodySize = 100 << 20
 
-    let state: GatewayState
+    let server: GatewayServer
     let upstream: any GatewayUpstream
+    private var state: GatewayState { server.state }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
@@ -34,7 +35,10 @@ struct ForwardingMiddleware: RouterMiddleware {
         var target = path
         if let query = request.uri.query { target += "?" + query }
         let method = request.method.rawValue
-        let route = RESTRoute.name(method: method, path: path)
+        let known = try? RESTRoute.match(method: method, path: path).get().route
+        let route = known?.name
+        // Scenario rules on this call fire first (SPEC §9), so a rule's rest fault answers this very call.
+        if let session, let known { server.observeRESTCall(sessionID: session.id, method: method, route: known.template) }
         let answer: UpstreamResponse
         // REST faults (`rest-faults`, SPEC §5) armed for the bot's session answer here, instead of the upstream.
         if let session, let fault = session.restFaults.take(method: method, route: route, path: target) {

@@ -49,21 +49,25 @@ struct GatewayBench: AsyncParsableCommand {
             commandName: "proxy", abstract: "Through the proxy: a fast zlib-stream upstream → proxy → one plain-JSON client, ~1.2 KB MESSAGE_CREATEs.")
         @Option var count = 300_000
         @Flag(help: "The proxy records every frame into a SQLite file (as proxy --record); the recorded frames are counted.") var record = false
+        @Flag(help: "Arm a scenario with a `dispatched` rule that never fires, so every relayed dispatch is checked against it.")
+        var scenario = false
 
         func run() async throws {
+            let scenario = scenario ? ThroughputBenchmark.watchingScenario : nil
             var result: [String: Double]
             if record {
                 let path = FileManager.default.temporaryDirectory.appendingPathComponent("proxy-\(getpid()).sqlite").path
                 defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
                 let recorder = try Recorder(path: path, mode: .proxy, overwrite: true)
-                result = try await ProxyBenchmark.run(count: count, sink: recorder)
+                result = try await ProxyBenchmark.run(count: count, sink: recorder, scenario: scenario)
                 try await recorder.finish()
                 let frames = try RecordingReader(path: path).frames(sessionID: nil)
                 result["recorded_dispatch_frames"] = Double(frames.count { $0.event == "MESSAGE_CREATE" })
             } else {
-                result = try await ProxyBenchmark.run(count: count, sink: nil)
+                result = try await ProxyBenchmark.run(count: count, sink: nil, scenario: scenario)
             }
-            printResult("proxy (zlib-stream upstream, plain JSON client)" + (record ? " --record" : ""), result)
+            printResult(
+                "proxy (zlib-stream upstream, plain JSON client)" + (record ? " --record" : "") + (scenario != nil ? " --scenario" : ""), result)
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import GatewayCompression
 import GatewayModel
 import GatewayProxy
+import GatewayScenario
 import GatewayServer
 import NIOCore
 import NIOHTTP1
@@ -10,15 +11,15 @@ import NIOWebSocket
 
 /// `proxy`: a fast upstream (a child process replaying a pre-compressed zlib-stream) → the proxy (this
 /// process, measured) → one bot (a child process, plain JSON). Dispatches/s at the bot, the proxy's
-/// CPU per dispatch, frames lost.
+/// CPU per dispatch, frames lost. With a scenario, every relayed dispatch is checked against it.
 enum ProxyBenchmark {
-    static func run(count: Int, sink: (any RecordingSink)?) async throws -> [String: Double] {
+    static func run(count: Int, sink: (any RecordingSink)?, scenario: Scenario?) async throws -> [String: Double] {
         let (upstreamProcess, upstreamOutput) = try BenchServer.spawnClient(["fast-upstream", "--count", String(count)])
         guard let line = await upstreamOutput.nextLine(), let upstreamPort = Int(line) else { throw BenchError("the upstream did not start") }
         let proxy = try GatewayProxy(configuration: .init(
             upstream: try UpstreamURL("http://127.0.0.1:\(upstreamPort)", schemes: ["http"]),
             upstreamGateway: try UpstreamURL("ws://127.0.0.1:\(upstreamPort)", schemes: ["ws"]),
-            server: .init(port: 0, rateLimit: false, recordingSink: sink)))
+            server: .init(port: 0, rateLimit: false, recordingSink: sink, scenario: scenario)))
         let task = Task { try await proxy.run() }
         let port = try await proxy.listeningPort()
 
