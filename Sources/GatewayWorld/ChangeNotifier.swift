@@ -14,8 +14,10 @@ public final class ChangeNotifier: Sendable {
 
     /// Wakes every waiter.
     public func notify() {
-        let waiters = state.withLock { state in
+        // Called on every REST call: nothing is allocated when no one waits.
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.version &+= 1
+            guard !state.waiters.isEmpty else { return [] }
             defer { state.waiters.removeAll() }
             return Array(state.waiters.values)
         }
