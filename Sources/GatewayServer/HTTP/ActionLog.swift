@@ -34,13 +34,16 @@ public struct RESTAction: Sendable, Equatable {
 final class ActionLog: Sendable {
     /// Calls kept (the oldest are dropped beyond it; a ring, so dropping one moves nothing).
     static let capacity = 10_000
-    private let actions = Mutex(CircularBuffer<RESTAction>(initialCapacity: 64))
+    /// Made on the first call: a session that never calls REST (thousands of CI sessions may share a
+    /// server) costs no buffer.
+    private let actions = Mutex<CircularBuffer<RESTAction>?>(nil)
     private let changes = ChangeNotifier()
 
     func append(_ action: RESTAction) {
         actions.withLock { actions in
-            if actions.count >= Self.capacity { actions.removeFirst() }
-            actions.append(action)
+            if actions == nil { actions = CircularBuffer(initialCapacity: 64) }
+            if actions!.count >= Self.capacity { actions!.removeFirst() }
+            actions!.append(action)
         }
         changes.notify()
     }
@@ -50,7 +53,7 @@ final class ActionLog: Sendable {
     func list(after: Int64?, method: String?, route: String?, wait: Int?) async -> [RESTAction] {
         let matching = { () -> [RESTAction]? in
             let found = self.actions.withLock { actions -> [RESTAction] in
-                actions.filter { action in
+                (actions ?? []).filter { action in
                     action.id > (after ?? 0) && (method.map { $0.uppercased() == action.method } ?? true)
                         && (route.map { RESTFilter.matches($0, route: action.route, method: action.method, path: action.path) } ?? true)
                 }
