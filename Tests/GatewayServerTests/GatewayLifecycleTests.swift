@@ -129,6 +129,33 @@ struct GatewayLifecycleTests {
         #expect(try await resumed.next()["s"] == 8)
     }
 
+    @Test func aHeartbeatsSeqReleasesTheResumeBufferUpToIt() async throws {
+        let server = try await TestServer.start()
+        let session = try server.server.createSession()
+        let (client, ready) = try await server.identify(token: session.token)
+        _ = try await client.nextDispatch("GUILD_CREATE")
+        _ = try await client.nextDispatch("GUILD_CREATE")  // s = 3
+        for user in ["4", "5"] { server.server.dispatchToSession(session.id, event: "TYPING_START", data: ["channel_id": "1", "user_id": .string(user)]) }
+        _ = try await client.nextDispatch("TYPING_START")
+        _ = try await client.nextDispatch("TYPING_START")  // s = 5
+        // The client says it has everything up to 4: only 5 is still kept for a RESUME.
+        try await client.send(op: 1, 4)
+        #expect(try await client.next()["op"] == 11)
+        try await client.close(code: 4000)
+        _ = try await client.ending()
+        try await waitUntil { server.server.connectionCount == 0 }
+        let older = try await server.connect()
+        _ = try await older.next()
+        try await older.send(op: 6, ["token": .string(session.token), "session_id": ready["d"]!["session_id"]!, "seq": 3])
+        #expect(try await older.next() == ["op": 9, "d": false, "s": nil, "t": nil])
+        let resumed = try await server.connect()
+        _ = try await resumed.next()
+        try await resumed.send(op: 6, ["token": .string(session.token), "session_id": ready["d"]!["session_id"]!, "seq": 4])
+        let replayed = try await resumed.next()
+        #expect(replayed["s"] == 5 && replayed["d"]?["user_id"] == "5")
+        #expect(try await resumed.next()["t"] == "RESUMED")
+    }
+
     @Test(arguments: [UInt16(1000), 1001])
     func clientCloseWithNormalCodesEndsTheSession(code: UInt16) async throws {
         let server = try await TestServer.start()

@@ -239,7 +239,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             return
         }
         switch opcode {
-        case .heartbeat: receiveHeartbeat()
+        case .heartbeat: receiveHeartbeat(data)
         case .identify: receiveIdentify(data)
         case .resume: receiveResume(data)
         case .requestGuildMembers, .voiceStateUpdate:
@@ -270,8 +270,12 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     // MARK: Heartbeats
 
-    private func receiveHeartbeat() {
+    /// `d` is the last sequence number the client received: the dispatches up to it are no longer
+    /// kept for a RESUME (a client resumes from at least that number), so a connected session's resume
+    /// buffer holds only what was sent since its last heartbeat.
+    private func receiveHeartbeat(_ data: JSONValue) {
         lastHeartbeat = MonotonicClock.now()
+        if let received = data.int64Value { gatewaySession?.forget(through: received) }
         if botSession?.stopsHeartbeatAcks != true {
             sendCommand(.heartbeatACK, data: "null")
         }

@@ -69,7 +69,7 @@ struct RESTRoutes: Sendable {
         let headers = answer.headers ?? (route == .interactionCallback ? [.via: "1.1 google"] : Self.rateLimitHeaders(route: route?.name ?? path))
         let action = RESTAction(
             id: id, t: arrived &- state.startedAt, method: method, path: path, route: route?.name, status: answer.status,
-            request: body.json == .null ? nil : body.json, response: answer.body)
+            requestText: body.json == .null ? nil : body.json.jsonBytes, responseText: answerBytes)
         session?.actions.append(action)
         var responseHeaders = headers
         if answerBytes != nil { responseHeaders[.contentType] = "application/json" }

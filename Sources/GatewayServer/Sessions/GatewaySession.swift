@@ -31,6 +31,8 @@ final class GatewaySession: Sendable {
     private struct State: Sendable {
         var seq: Int64 = 0
         var buffer = CircularBuffer<BufferedDispatch>(initialCapacity: 4)
+        /// The newest sequence number no longer in `buffer` (dropped when full, or acknowledged by a heartbeat).
+        var forgotten: Int64 = 0
         var connection: ConnectionHandle?
         var status: Status = .attached
         /// Set by `invalidate()`: the attached connection keeps working, a RESUME is refused.
@@ -71,11 +73,20 @@ final class GatewaySession: Sendable {
             guard state.status != .ended else { return false }
             state.seq += 1
             let item = BufferedDispatch(seq: state.seq, event: event, data: data, cause: cause)
-            if state.buffer.count >= Self.bufferCapacity { state.buffer.removeFirst() }
+            if state.buffer.count >= Self.bufferCapacity { state.forgotten = state.buffer.removeFirst().seq }
             state.buffer.append(item)
             guard let connection = state.connection else { return false }
             connection.enqueue(.dispatch(seq: item.seq, event: event, data: data, cause: cause))
             return true
+        }
+    }
+
+    /// Drops the buffered dispatches up to `seq`, which the client says it received.
+    func forget(through seq: Int64) {
+        state.withLock { state in
+            let seq = min(seq, state.seq)
+            while let first = state.buffer.first, first.seq <= seq { state.buffer.removeFirst() }
+            state.forgotten = max(state.forgotten, seq)
         }
     }
 
@@ -105,7 +116,7 @@ final class GatewaySession: Sendable {
                 return (.seqAhead, nil)
             }
             // The client missed more than the buffer holds: it cannot resume faithfully.
-            if let oldest = state.buffer.first?.seq, clientSeq < oldest - 1 {
+            if clientSeq < state.forgotten {
                 return (.invalid, nil)
             }
             let previous = state.connection

@@ -10,9 +10,10 @@ import GatewayServer
 /// that everything the process makes once (event loops, thread pools, caches) exists, then the
 /// measured round. The baseline of open file descriptors is taken between them, with no bot
 /// connected; after the measured round they must be back to it. The load is steady on purpose, so
-/// that growing memory means a leak: dispatched messages reuse 100 ids, and every message the bots
-/// post is deleted again (the worlds keep up to 1,000 messages a channel, which a load of ever-new
-/// messages would fill first).
+/// that growing memory means a leak: dispatched messages reuse 10 ids, so each session's world
+/// holds at most 10 of them within the first minutes (with 1,000 sessions a session gets a dispatch
+/// every few seconds), and every message the bots post is deleted again (the worlds keep up to 1,000
+/// messages a channel, which a load of ever-new messages would fill first).
 enum SoakBenchmark {
     struct Load {
         var connections: Int
@@ -55,7 +56,7 @@ enum SoakBenchmark {
         while ContinuousClock.now - start < .seconds(seconds) {
             let tick = ContinuousClock.now
             for _ in 0..<max(1, load.dispatchesPerSecond / 10) {
-                message["id"] = .string(String(1_300_000_000_000_000_000 + UInt64(dispatched % 100)))
+                message["id"] = .string(String(1_300_000_000_000_000_000 + UInt64(dispatched % 10)))
                 bench.server.dispatchToSession(sessions.randomElement()!, event: "MESSAGE_CREATE", data: message, guildID: "1099511627776000000")
                 dispatched += 1
             }

@@ -36,6 +36,9 @@ enum SoakClient {
             try await Task.sleep(until: min(end, tick + .milliseconds(100)), clock: .continuous)
         }
         stats.stop()
+        // Bots that shut down close with 1000, which ends their sessions: nothing is left waiting for
+        // a RESUME (and buffering dispatches) into the next round.
+        await stats.closeAll()
         emitLine(stats.report())
     }
 
@@ -85,6 +88,19 @@ final class SoakStats: Sendable {
     func didREST(ok: Bool) { state.withLockedValue { $0.restCalls += 2; if !ok { $0.restFailures += 1 } } }
     func stop() { state.withLockedValue { $0.stopped = true } }
 
+    private let channels = NIOLockedValueBox<[any Channel]>([])
+    func register(_ channel: any Channel) { channels.withLockedValue { $0.append(channel) } }
+
+    /// Closes every open connection with 1000.
+    func closeAll() async {
+        for channel in channels.withLockedValue({ $0 }) where channel.isActive {
+            var code = channel.allocator.buffer(capacity: 2)
+            code.writeInteger(UInt16(1000))
+            try? await channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: code)).get()
+            try? await channel.close()
+        }
+    }
+
     func report() -> String {
         state.withLockedValue { state in
             let sorted = state.rtts.sorted()
@@ -111,6 +127,8 @@ final class SoakHandler: ChannelInboundHandler {
         self.port = port; self.token = token; self.resume = resume; self.stats = stats
         if let resume { sessionID = resume.session; seq = resume.seq }
     }
+
+    func handlerAdded(context: ChannelHandlerContext) { stats.register(context.channel) }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
