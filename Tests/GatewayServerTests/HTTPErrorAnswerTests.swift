@@ -58,6 +58,19 @@ struct HTTPErrorAnswerTests {
         #expect(answer.json?["error"]?.stringValue?.hasPrefix("method PATCH not allowed on /api/control/sessions/abc") == true)
     }
 
+    /// MultipartKit traps on such a byte (found by `fuzz-http`): the whole server went down.
+    @Test func aMultipartPartWithANonASCIIHeaderNameGets400AndTheServerStaysUp() async throws {
+        let server = try await TestServer.start()
+        let body: [UInt8] = Array("--x\r\nCon".utf8) + [0xff] + Array("tent-Disposition: form-data; name=\"payload_json\"\r\n\r\n{}\r\n--x--\r\n".utf8)
+        let socket = try RawSocket(port: server.port)
+        try socket.send("POST /api/v10/channels/1100000000000000101/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bot t\r\n"
+            + "Content-Type: multipart/form-data; boundary=x\r\nContent-Length: \(body.count)\r\n\r\n")
+        try socket.send(bytes: body)
+        let answer = Answer(try await socket.blocking { try $0.readHTTPResponse() })
+        #expect(answer.status == 400 && answer.json?["code"] == 50035, "\(answer.head) \(String(describing: answer.json))")
+        #expect(try await Self.request(server.port, "GET", "/healthz").status == 200)
+    }
+
     @Test func anUnknownRESTRouteGetsDiscords404() async throws {
         let server = try await TestServer.start()
         let answer = try await Self.request(server.port, "GET", "/api/v10/no/such/route")

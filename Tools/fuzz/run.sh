@@ -15,6 +15,8 @@ shift || true
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then targets=(fuzz-json fuzz-recording fuzz-frame fuzz-http); fi
 
+# A crash is libFuzzer's to report: Swift's backtracer would hold the process (and the run) for 30 s.
+export SWIFT_BACKTRACE=enable=no
 flags=(--scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING)
 mkdir -p .build-fuzz/crashes
 for target in "${targets[@]}"; do
