@@ -222,6 +222,27 @@ let package = Package(
             name: "fuzz-recording", dependencies: ["FuzzDriver", "GatewayRecording"], path: "Tools/fuzz/fuzz-recording",
             swiftSettings: swiftSettings),
         .executableTarget(
+            name: "fuzz-frame",
+            dependencies: [
+                "FuzzDriver", "GatewayServer", "GatewayModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Tools/fuzz/fuzz-frame", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "fuzz-http",
+            dependencies: [
+                "FuzzDriver", "GatewayServer", "GatewayModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tools/fuzz/fuzz-http", swiftSettings: swiftSettings),
+        .executableTarget(
             name: "gateway-bench",
             dependencies: [
                 "GatewayServer",

@@ -70,7 +70,7 @@ extension GatewayServer {
     public func deleteSession(_ sessionID: String) -> Bool {
         guard let session = state.registry.removeSession(id: sessionID) else { return false }
         session.arm(nil)?.stop()
-        for gateway in session.gatewaySessions {
+        for gateway in session.removeAllGatewaySessions() {
             gateway.invalidate()
             gateway.connection?.enqueue(.close(code: .normal, reason: "Session deleted", endsSession: true))
         }

@@ -51,15 +51,9 @@ public final class GatewayServer: Service, Sendable {
 
     /// Binds and serves until `close()` or a graceful shutdown of the enclosing service group.
     public func run() async throws {
-        let router = Router()
-        // Without an upstream, REST is answered before the router (`RESTChannelHandler`).
-        if let upstream = state.configuration.upstream {
-            router.add(middleware: ForwardingMiddleware(server: self, upstream: upstream))
-        }
-        ControlRoutes(server: self).register(on: router)
         let state = self.state
         let app = Application(
-            router: router,
+            router: makeRouter(),
             server: HTTPServerBuilder { [self] responder in GatewayChildChannel(responder: responder, server: self) },
             configuration: .init(address: .hostname(state.configuration.host, port: state.configuration.port), serverName: nil),
             onServerRunning: { [self] channel in self.didBind(port: channel.localAddress?.port ?? 0) },
@@ -89,6 +83,19 @@ public final class GatewayServer: Service, Sendable {
             throw error
         }
         failPortWaiters(CancellationError())
+    }
+
+    /// Every HTTP route: REST (or forwarding to the upstream in proxy mode), the control API, and
+    /// JSON answers for what no route takes. Package access: the body fuzzer drives it without sockets.
+    package func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        // Without an upstream, REST is answered before the router (`RESTChannelHandler`).
+        if let upstream = state.configuration.upstream {
+            router.add(middleware: ForwardingMiddleware(server: self, upstream: upstream))
+        }
+        ControlRoutes(server: self).register(on: router)
+        router.add(middleware: UnmatchedRouteMiddleware(routes: router.routes))
+        return router
     }
 
     /// The bound port, once listening (useful with port 0).

@@ -335,7 +335,10 @@ def http_case(rng: random.Random, index: int, session: str) -> tuple[str, tuple]
                           "/api//control//sessions", "/api/v10/channels/1/messages?" + "a=1&" * 200, "/api/control/" + "x" * 2000])
         return "odd path", (rng.choice(["GET", "POST"]), odd, b"{}", {})
     if kind == 4:
-        return "multipart garbage", ("POST", "/api/v10/channels/1/messages", b"--x\r\nContent-Disposition: form-data\r\n\r\n{\r\n--x--",
+        body = rng.choice([b"--x\r\nContent-Disposition: form-data\r\n\r\n{\r\n--x--",
+                           b"--x\r\nCon\xfftent-Disposition: form-data\r\n\r\n{}\r\n--x--\r\n",  # non-ASCII header name
+                           b"--x\r\n\xc3\xa9: a\r\n\r\n--x\r\nContent-Disposition: form-data; filename=\"\xc3\xa9.txt\"\r\n\r\nx\r\n--x--"])
+        return "multipart garbage", ("POST", "/api/v10/channels/1/messages", body,
                                      {"Content-Type": rng.choice(["multipart/form-data; boundary=x", "multipart/form-data", "text/plain"])})
     return "bad headers", ("POST", path, b'{"name":"x"}',
                            {"Content-Type": rng.choice(["application/json", "text/html", "", "application/json; charset=latin1"]),

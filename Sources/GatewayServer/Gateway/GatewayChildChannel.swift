@@ -56,7 +56,10 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
                         let handler = Self.makeConnectionHandler(server: server, channel: channel, head: head)
-                        try channel.pipeline.syncOperations.addHandler(handler)
+                        // The HTTP handlers leave (NIO removes its own); the frames are the gateway handler's now.
+                        let operations = channel.pipeline.syncOperations
+                        operations.removeHandler(context: try operations.context(handlerType: MalformedRequestHandler.self), promise: nil)
+                        try operations.addHandler(handler)
                         return UpgradeResult.gateway(channel)
                     }
                 }
@@ -85,7 +88,10 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enablePipelining = false
             configuration.enableErrorHandling = false
             configuration.enableResponseHeaderValidation = false
-            let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            let operations = channel.pipeline.syncOperations
+            let result = try operations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            try operations.addHandler(
+                MalformedRequestHandler(), position: .after(try operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)))
             return Value(upgradeResult: result, channel: channel)
         }
     }

@@ -43,6 +43,11 @@ struct RESTBody {
         guard let boundary = Self.parameter("boundary", in: contentType) else {
             throw RESTError(status: 400, code: 50035, message: "Invalid Form Body", errors: ["_errors": [["code": "CONTENT_TYPE_INVALID", "message": "multipart/form-data needs a boundary"]]])
         }
+        // MultipartKit 4.7.1 traps on a byte over 0x7F in a part's header name (its table of allowed
+        // characters has 128 entries): such a body is refused before it reaches the parser.
+        guard !Self.hasNonASCIIHeaderName(buffer.readableBytesView, boundary: Array(("--" + boundary).utf8)) else {
+            throw RESTError(status: 400, code: 50035, message: "Invalid Form Body", errors: ["_errors": [["code": "MULTIPART_INVALID", "message": "a part's header name is not ASCII"]]])
+        }
         var parts: [MultipartPart] = []
         var headers = HTTPHeaders()
         var body = ByteBuffer()
@@ -69,6 +74,29 @@ struct RESTBody {
             }
         }
         if json == .null { json = [:] }
+    }
+
+    /// Whether a header name of any part has a byte over 0x7F: the header lines after each `--boundary`
+    /// (and its CRLF) up to the empty line, each name being what comes before its `:`. Every place the
+    /// parser can read a header name from is checked (and a few it would not, which only refuses more).
+    static func hasNonASCIIHeaderName(_ bytes: ByteBufferView, boundary: [UInt8]) -> Bool {
+        var start = bytes.startIndex
+        while let found = bytes[start...].firstRange(of: boundary) {
+            var index = found.upperBound + 2  // the CRLF after the boundary
+            lines: while index < bytes.endIndex {
+                // A name: up to its colon, or a CR (an empty name ends the headers).
+                while index < bytes.endIndex, bytes[index] != UInt8(ascii: ":") {
+                    if bytes[index] > 0x7F { return true }
+                    if bytes[index] == UInt8(ascii: "\r") { break lines }
+                    index += 1
+                }
+                // Its value, up to the CR, then the LF.
+                while index < bytes.endIndex, bytes[index] != UInt8(ascii: "\r") { index += 1 }
+                index += 2
+            }
+            start = found.lowerBound + 1
+        }
+        return false
     }
 
     /// A `name=value` (or `name="value"`) parameter of a header value.

@@ -82,10 +82,7 @@ final class RESTChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func answer(_ head: HTTPRequestHead, body: ByteBuffer?, tooLarge: Bool, context: ChannelHandlerContext) {
         answering = true
-        let parts = head.uri.split(separator: "?", maxSplits: 1)
-        let request = RESTRequest(
-            method: head.method.rawValue, path: parts.first.map(String.init) ?? "/", query: parts.count > 1 ? String(parts[1]) : nil,
-            headers: head.headers, body: body, tooLarge: tooLarge)
+        let request = RESTRequest(head, body: body, tooLarge: tooLarge)
         let keepAlive = head.isKeepAlive
         let version = head.version
         let routes = self.routes

@@ -240,6 +240,25 @@ struct RESTRequest: Sendable {
     var body: ByteBuffer?
     /// Whether the body was over `RESTRoutes.maxBodySize` (answered 413).
     var tooLarge = false
+
+    init(_ head: HTTPRequestHead, body: ByteBuffer?, tooLarge: Bool) {
+        let parts = head.uri.split(separator: "?", maxSplits: 1)
+        method = head.method.rawValue
+        path = parts.first.map(String.init) ?? "/"
+        query = parts.count > 1 ? String(parts[1]) : nil
+        headers = head.headers
+        self.body = body
+        self.tooLarge = tooLarge
+    }
+}
+
+extension GatewayServer {
+    /// Answers a REST request as `RESTChannelHandler` answers one off a connection, without a
+    /// connection (the `fuzz-http` target's way in).
+    package func answerREST(_ head: HTTPRequestHead, body: ByteBuffer?) async -> (status: Int, body: [UInt8]?) {
+        let response = await RESTRoutes(server: self).respond(to: RESTRequest(head, body: body, tooLarge: false))
+        return (response.status, response.body)
+    }
 }
 
 /// A REST answer: JSON (with its `Content-Type` among `headers`) or no body.

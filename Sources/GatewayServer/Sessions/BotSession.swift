@@ -48,6 +48,15 @@ final class BotSession: Sendable {
 
     func add(_ session: GatewaySession) { state.withLock { $0.gatewaySessions.append(session) } }
 
+    /// Forgets every gateway session and returns them (a deleted session): each refers back to this
+    /// session, so keeping them would keep both alive.
+    func removeAllGatewaySessions() -> [GatewaySession] {
+        state.withLock { state in
+            defer { state.gatewaySessions = [] }
+            return state.gatewaySessions
+        }
+    }
+
     /// The scenario armed on the session, if any.
     var scenario: SessionScenario? { state.withLock { $0.scenario } }
 
