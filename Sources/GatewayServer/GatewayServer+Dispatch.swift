@@ -42,7 +42,9 @@ extension GatewayServer {
     ) -> Int {
         guard !isProxy, let session = state.registry.session(id: sessionID) else { return 0 }
         if cause == nil, World.observes(event) {
-            if let value = payload.value { session.world.observe(event: event, data: value) } else { session.world.observe(event: event, bytes: payload.bytes) }
+            // Kept as the bytes being sent (parsed if the world is used): a parsed value takes several
+            // times the memory, and a bot that never calls REST leaves its events unapplied.
+            session.world.observe(event: event, bytes: payload.bytes)
         }
         var parsed = payload.value
         var didParse = parsed != nil
