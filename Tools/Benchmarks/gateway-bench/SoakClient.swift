@@ -157,7 +157,8 @@ final class SoakHandler: ChannelInboundHandler {
             }
             scheduleHeartbeat(in: Int64.random(in: 0..<interval), every: interval, context: context)
         case 9:
-            stats.update { _, _, _, _, _, failures in failures += 1 }
+            // After the round's end a resume still in flight meets a session its bot just closed: not a failure.
+            if !stats.stopped { stats.update { _, _, _, _, _, failures in failures += 1 } }
             context.close(promise: nil)
         case 0:
             switch payload["t"]?.stringValue {
