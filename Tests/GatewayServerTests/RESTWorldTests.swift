@@ -252,6 +252,30 @@ struct RESTWorldTests {
         await #expect(throws: (any Error).self) { try await socket.blocking { try $0.read(atLeast: 1) } }
     }
 
+    @Test func aNoContentAnswerHasNoContentLength() async throws {
+        let server = try await TestServer.start()
+        let session = try server.server.createSession(name: "typing")
+        let socket = try RawSocket(port: server.port)
+        try socket.send("POST /api/v10/channels/\(Self.general)/typing HTTP/1.1\r\nHost: x\r\nAuthorization: Bot \(session.token)\r\n\r\n")
+        let answer = try await socket.blocking { try $0.readHTTPResponse() }
+        #expect(answer.hasPrefix("HTTP/1.1 204") && !answer.lowercased().contains("content-length") && answer.contains("X-RateLimit-Bucket: "))
+    }
+
+    @Test func aRequestFollowedByAHalfCloseIsStillAnswered() async throws {
+        let server = try await TestServer.start()
+        let session = try server.server.createSession(name: "half-close")
+        let body = #"{"content":"then EOF"}"#
+        // Whether the end of input overtakes the answer is a race: tried on several connections.
+        for _ in 0..<20 {
+            let socket = try RawSocket(port: server.port)
+            try socket.send("POST /api/v10/channels/\(Self.general)/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bot \(session.token)\r\n"
+                + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            socket.shutdownWrite()
+            let answer = try await socket.blocking { try $0.readHTTPResponse() }
+            #expect(answer.hasPrefix("HTTP/1.1 200") && answer.contains(#""content":"then EOF""#))
+        }
+    }
+
     @Test func anHTTP10RequestIsAnsweredAndClosed() async throws {
         let server = try await TestServer.start()
         let socket = try RawSocket(port: server.port)

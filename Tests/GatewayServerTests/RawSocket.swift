@@ -41,6 +41,11 @@ final class RawSocket: @unchecked Sendable {
         guard Glibc.send(fd, bytes, bytes.count, 0) == bytes.count else { throw POSIXError(.EPIPE) }
     }
 
+    /// Half-closes the connection: the server reads end of input after what was sent.
+    func shutdownWrite() {
+        _ = Glibc.shutdown(fd, Int32(SHUT_WR))
+    }
+
     private func fill() throws {
         var chunk = [UInt8](repeating: 0, count: 4096)
         let count = Glibc.recv(fd, &chunk, chunk.count, 0)

@@ -10,14 +10,6 @@ enum JSONResponse {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body.jsonBytes)))
     }
 
-    /// A REST answer: JSON text with `headers` added, or no body and no `Content-Type` (204).
-    static func make(_ status: Int, jsonBytes: [UInt8]?, headers: HTTPFields) -> Response {
-        var headers = headers
-        guard let jsonBytes else { return Response(status: HTTPResponse.Status(code: status), headers: headers) }
-        headers[.contentType] = "application/json"
-        return Response(status: HTTPResponse.Status(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jsonBytes)))
-    }
-
     /// `{error}` with a status (the control API's error shape).
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
         make(status, ["error": .string(message)])

@@ -27,6 +27,9 @@ final class RESTChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var forwarded = false
     /// Parts of requests that arrived while an earlier request was being answered.
     private var queued = CircularBuffer<HTTPServerRequestPart>()
+    /// The client half-closed while requests were still to be answered: passed on (Hummingbird then
+    /// ends the connection) once they are.
+    private var inputClosedWaiting = false
 
     init(routes: RESTRoutes, eventLoop: any EventLoop) {
         self.routes = routes
@@ -42,11 +45,19 @@ final class RESTChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         // A new request waits while an earlier one is answered; the parts after it wait with it.
-        if !queued.isEmpty || (answering || forwarded) && isHead(part) {
+        if !queued.isEmpty || ((answering || forwarded) && isHead(part)) {
             queued.append(part)
             return
         }
         handle(part, context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed, answering || reading != nil || !queued.isEmpty {
+            inputClosedWaiting = true
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     private func isHead(_ part: HTTPServerRequestPart) -> Bool {
@@ -98,6 +109,7 @@ final class RESTChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var headers = HTTPHeaders()
         headers.reserveCapacity(response.headers.count + 3)
         for field in response.headers { headers.add(name: field.name.rawName, value: field.value) }
+        // (NIO's encoder drops it from a 204.)
         headers.add(name: "Content-Length", value: String(response.body?.count ?? 0))
         headers.add(name: "Date", value: HTTPDate.now())
         if !keepAlive { headers.add(name: "Connection", value: "close") }
@@ -128,6 +140,10 @@ final class RESTChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         // Hummingbird's side takes in what it was handed on a read-complete, as after a socket read.
         if handed { context.fireChannelReadComplete() }
+        if inputClosedWaiting, !answering, reading == nil, queued.isEmpty {
+            inputClosedWaiting = false
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        }
     }
 }
 

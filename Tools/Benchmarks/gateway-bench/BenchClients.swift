@@ -280,7 +280,7 @@ final class LatenessHandler: ChannelInboundHandler {
         guard frame.opcode == .text else { return }
         let view = frame.data.readableBytesView
         if !log.isReady {
-            if view.starts(with: Array(#"{"op":0"#.utf8)), frame.data.getString(at: frame.data.readerIndex, length: min(64, view.count))?.contains("READY") == true {
+            if view.starts(with: EchoHandler.dispatch), frame.data.getSlice(at: frame.data.readerIndex, length: min(64, view.count))?.offset(of: EchoHandler.ready) != nil {
                 log.ready(at: now)
             }
             return
@@ -310,9 +310,9 @@ final class EchoLog: Sendable {
 final class EchoHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     let log: EchoLog
-    private static let dispatch = Array(#"{"op":0,"s":"#.utf8)
+    static let dispatch = Array(#"{"op":0,"s":"#.utf8)
     private static let messageCreate = Array(#""t":"MESSAGE_CREATE""#.utf8)
-    private static let ready = Array(#""t":"READY""#.utf8)
+    static let ready = Array(#""t":"READY""#.utf8)
     private static let content = Array(#""content":"bench "#.utf8)
 
     init(log: EchoLog) { self.log = log }
