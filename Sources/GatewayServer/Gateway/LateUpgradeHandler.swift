@@ -65,7 +65,7 @@ final class LateUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
         do {
             let operations = context.pipeline.syncOperations
             let decoder = try operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            try operations.removeHandler(context: try operations.context(handlerType: HTTPResponseEncoder.self), promise: nil)
+            operations.removeHandler(context: try operations.context(handlerType: HTTPResponseEncoder.self), promise: nil)
             operations.removeHandler(context: try operations.context(handlerType: MalformedRequestHandler.self), promise: nil)
             // Each added right before this handler, so they end up in this order between NIO's HTTP decoder
             // (bytes it already read go on to the frame decoder) and Hummingbird's handlers.
@@ -74,7 +74,7 @@ final class LateUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
             {
                 try operations.addHandler(handler, position: .before(self))
             }
-            context.pipeline.removeHandler(decoder, promise: nil)
+            operations.removeHandler(decoder, promise: nil)
         } catch {
             context.close(promise: nil)
         }

@@ -8,7 +8,7 @@ enum IdleConnectionsBenchmark {
         let bench = try await BenchServer.start(.init(heartbeatInterval: heartbeatInterval))
         let session = try bench.server.createSession(name: "bench")
         let rssBefore = residentBytes()
-        let (process, output) = try BenchServer.spawnClient([
+        let (process, output) = try await BenchServer.spawnClient([
             "heartbeats", "--port", String(bench.port), "--token", session.token,
             "--connections", String(connections), "--seconds", String(seconds),
         ] + (distinctSessions ? ["--distinct-sessions"] : []))
@@ -17,7 +17,7 @@ enum IdleConnectionsBenchmark {
         let rssAfter = residentBytes()
         let open = bench.server.connectionCount
         guard let report = await output.nextLine(), let client = try? JSONValue(parsing: report) else { throw BenchError("client gave no report") }
-        process.waitUntilExit()
+        await process.exited()
         await bench.stop()
         var result: [String: Double] = [
             "connections": Double(open),

@@ -14,7 +14,7 @@ import NIOWebSocket
 /// CPU per dispatch, frames lost. With a scenario, every relayed dispatch is checked against it.
 enum ProxyBenchmark {
     static func run(count: Int, sink: (any RecordingSink)?, scenario: Scenario?) async throws -> [String: Double] {
-        let (upstreamProcess, upstreamOutput) = try BenchServer.spawnClient(["fast-upstream", "--count", String(count)])
+        let (upstreamProcess, upstreamOutput) = try await BenchServer.spawnClient(["fast-upstream", "--count", String(count)])
         guard let line = await upstreamOutput.nextLine(), let upstreamPort = Int(line) else { throw BenchError("the upstream did not start") }
         let proxy = try GatewayProxy(configuration: .init(
             upstream: try UpstreamURL("http://127.0.0.1:\(upstreamPort)", schemes: ["http"]),
@@ -24,15 +24,15 @@ enum ProxyBenchmark {
         let port = try await proxy.listeningPort()
 
         let cpu = ThreadCPU()
-        let (client, output) = try BenchServer.spawnClient(["receive", "--port", String(port), "--token", "proxy-bench", "--count", String(count)])
+        let (client, output) = try await BenchServer.spawnClient(["receive", "--port", String(port), "--token", "proxy-bench", "--count", String(count)])
         guard await output.nextLine() == "ready" else { throw BenchError("client did not identify") }
         guard let report = await output.nextLine(), let result = try? JSONValue(parsing: report) else { throw BenchError("client gave no report") }
         let cpuReport = cpu.report(count: count)
-        client.waitUntilExit()
+        await client.exited()
         await proxy.close()
         _ = try? await task.value
         upstreamProcess.terminate()
-        upstreamProcess.waitUntilExit()
+        await upstreamProcess.exited()
         let received = result["received"]?.doubleValue ?? 0
         let seconds = result["elapsed_s"]?.doubleValue ?? .infinity
         return cpuReport.merging([

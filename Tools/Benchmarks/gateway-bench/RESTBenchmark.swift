@@ -18,7 +18,7 @@ enum RESTBenchmark {
         let session = try bench.server.createSession(name: "bench")
         // The warm-up request of each connection is echoed too.
         let expected = count + connections
-        let (receiver, receiverOutput) = try BenchServer.spawnClient([
+        let (receiver, receiverOutput) = try await BenchServer.spawnClient([
             "rest-receive", "--port", String(bench.port), "--token", session.token, "--count", String(expected), "--warmup", String(connections),
         ])
         guard await receiverOutput.nextLine() == "ready" else { throw BenchError("gateway client did not identify") }
@@ -27,7 +27,7 @@ enum RESTBenchmark {
             "--count", String(count), "--connections", String(connections),
         ]
         if let rate { arguments += ["--rate", String(rate)] }
-        let (loader, loaderOutput) = try BenchServer.spawnClient(arguments)
+        let (loader, loaderOutput) = try await BenchServer.spawnClient(arguments)
         guard await loaderOutput.nextLine() == "ready" else { throw BenchError("load client did not connect") }
         let cpu = ThreadCPU()
         guard let loadLine = await loaderOutput.nextLine(), let load = try? JSONValue(parsing: loadLine) else {
@@ -37,8 +37,8 @@ enum RESTBenchmark {
         guard let echoLine = await receiverOutput.nextLine(), let echo = try? JSONValue(parsing: echoLine) else {
             throw BenchError("gateway client gave no report")
         }
-        loader.waitUntilExit()
-        receiver.waitUntilExit()
+        await loader.exited()
+        await receiver.exited()
         await bench.stop()
 
         let seconds = load["seconds"]?.doubleValue ?? 0

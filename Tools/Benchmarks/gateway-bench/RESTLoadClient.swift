@@ -27,7 +27,7 @@ enum RESTLoadClient {
             }.get()
         }
         // One request per connection first: the world is seeded and every connection is warm.
-        try await loop.flatSubmit { generator.start(count: connections, rate: nil) }.get()
+        _ = try await loop.flatSubmit { generator.start(count: connections, rate: nil) }.get()
         emitLine("ready")
         let result = try await loop.flatSubmit { generator.start(count: count, rate: rate) }.get()
         let cpu = processCPUSeconds() - cpuStart

@@ -26,12 +26,12 @@ enum ReplayBenchmark {
         case .speed(let factor): speed = factor
         case .maxSpeed: speed = 0
         }
-        let (process, output) = try BenchServer.spawnClient(["replay-client", "--port", String(port), "--count", String(count), "--speed", String(speed)])
+        let (process, output) = try await BenchServer.spawnClient(["replay-client", "--port", String(port), "--count", String(count), "--speed", String(speed)])
         guard await output.nextLine() == "ready" else { throw BenchError("client did not identify") }
         let cpu = ThreadCPU()
         guard let report = await output.nextLine(), let client = try? JSONValue(parsing: report) else { throw BenchError("client gave no report") }
         let cpuReport = cpu.report(count: count)
-        process.waitUntilExit()
+        await process.exited()
         let outcome = try await replay.value
         var result: [String: Double] = ["events": Double(outcome.performed)]
         for key in ["received", "p50_ms", "p99_ms", "max_ms", "drift_ms", "elapsed_s"] { result[key] = client[key]?.doubleValue ?? -1 }

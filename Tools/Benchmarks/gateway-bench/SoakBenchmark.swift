@@ -29,8 +29,10 @@ enum SoakBenchmark {
         let fdsBaseline = openFileDescriptors()
         var result = try await round(bench, load: load, seconds: seconds)
         try await Task.sleep(for: .seconds(3))
-        result["fds_baseline"] = Double(fdsBaseline)
-        result["fds_after"] = Double(openFileDescriptors())
+        let fdsAfter = openFileDescriptors()
+        for (fd, target) in fdsAfter where fdsBaseline[fd] != target { FileHandle.standardError.write(Data("open after the soak, not before: fd \(fd) → \(target)\n".utf8)) }
+        result["fds_baseline"] = Double(fdsBaseline.count)
+        result["fds_after"] = Double(fdsAfter.count)
         result["connections_left"] = Double(bench.server.connectionCount)
         await bench.stop()
         return result
@@ -38,7 +40,7 @@ enum SoakBenchmark {
 
     /// One round: bots connect, the load runs for `seconds`, the bots report and exit.
     private static func round(_ bench: BenchServer, load: Load, seconds: Int) async throws -> [String: Double] {
-        let (process, output) = try BenchServer.spawnClient([
+        let (process, output) = try await BenchServer.spawnClient([
             "soak-client", "--port", String(bench.port), "--connections", String(load.connections), "--seconds", String(seconds),
             "--rest-per-second", String(load.restPerSecond),
         ])
@@ -71,7 +73,8 @@ enum SoakBenchmark {
             try await Task.sleep(until: tick + .milliseconds(100), clock: .continuous)
         }
         guard let report = await output.nextLine(), let client = try? JSONValue(parsing: report) else { throw BenchError("client gave no report") }
-        process.waitUntilExit()
+        await process.exited()
+        output.close()
 
         let warm = rssSamples.first { $0.at >= warmUp }?.bytes ?? rssSamples.first?.bytes ?? 0
         let end = rssSamples.last?.bytes ?? 0
@@ -87,8 +90,11 @@ enum SoakBenchmark {
         return result
     }
 
-    /// How many file descriptors this process has open.
-    static func openFileDescriptors() -> Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+    /// The file descriptors this process has open, with what each refers to (a socket, pipe or file).
+    static func openFileDescriptors() -> [Int: String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return Dictionary(uniqueKeysWithValues: names.compactMap { name in
+            Int(name).map { ($0, (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + name)) ?? "?") }
+        })
     }
 }

@@ -16,7 +16,7 @@ enum ThroughputBenchmark {
         let session = try bench.server.createSession(name: "bench")
         var arguments = ["receive", "--port", String(bench.port), "--token", session.token, "--count", String(count)]
         if let compress { arguments += ["--compress", compress] }
-        let (process, output) = try BenchServer.spawnClient(arguments)
+        let (process, output) = try await BenchServer.spawnClient(arguments)
         guard await output.nextLine() == "ready" else { throw BenchError("client did not identify") }
 
         let payload = DispatchPayload(jsonBytes: ByteBuffer(bytes: benchMessage.jsonBytes))
@@ -32,7 +32,7 @@ enum ThroughputBenchmark {
         guard let report = await output.nextLine(), let client = try? JSONValue(parsing: report) else { throw BenchError("client gave no report") }
         let wall = (ContinuousClock.now - wallStart)
         let cpuReport = cpu.report(count: count)
-        process.waitUntilExit()
+        await process.exited()
         await bench.stop()
         let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
         return cpuReport.merging([
