@@ -75,8 +75,9 @@ final class ActionLog: Sendable {
 
 /// A logged call as the log keeps it: its path and bodies in one buffer, deflated with a dictionary of
 /// what REST calls usually say. A session keeps up to 10,000 calls and a server may hold thousands of
-/// sessions, so this is what keeps a long run's memory flat: about 0.1 KB a call where the plain
-/// strings took 0.6 KB (`gateway-bench soak`).
+/// sessions, so this is what keeps a long run's memory flat: a message posted with its 509-byte
+/// answer packs into 79 bytes of its 579, where the plain strings and arrays took about 0.6 KB
+/// (`gateway-bench soak`: RSS +12 % over 10 minutes before, +1 % after).
 struct PackedAction: Sendable {
     let id: Int64
     let t: UInt64
@@ -92,13 +93,11 @@ struct PackedAction: Sendable {
 
     init(_ action: RESTAction) {
         id = action.id; t = action.t; method = action.method; route = action.route; status = action.status
-        let parts = [Array(action.path.utf8), action.requestText ?? [], action.responseText ?? []]
-        let text = parts.joined()
         var header: [UInt8] = [0]
-        Self.appendLength(parts[0].count, to: &header)
+        Self.appendLength(action.path.utf8.count, to: &header)
         Self.appendLength(action.requestText.map { $0.count + 1 } ?? 0, to: &header)
         Self.appendLength(action.responseText.map { $0.count + 1 } ?? 0, to: &header)
-        let plain = Array(text)
+        let plain = Array(action.path.utf8) + (action.requestText ?? []) + (action.responseText ?? [])
         if let deflated = plain.withUnsafeBytes({ Self.compressor.compress($0) }), deflated.count < plain.count {
             header[0] = 1
             bytes = header + deflated
@@ -116,17 +115,17 @@ struct PackedAction: Sendable {
         let pathCount = Self.readLength(bytes, &offset)
         let requestLength = Self.readLength(bytes, &offset)
         let responseLength = Self.readLength(bytes, &offset)
-        let count = pathCount + max(requestLength - 1, 0) + max(responseLength - 1, 0)
-        let text = bytes[offset...].withUnsafeBytes { rest in
-            bytes[0] == 1 ? Self.compressor.decompress(rest, count: count) ?? [] : Array(rest)
-        }
-        // Packed by `init`, so the lengths fit; a failed inflate (no memory) leaves the bodies empty.
-        let path = text.count == count ? String(decoding: text[..<pathCount], as: UTF8.self) : ""
         let requestEnd = pathCount + max(requestLength - 1, 0)
+        let count = requestEnd + max(responseLength - 1, 0)
+        let text = bytes[offset...].withUnsafeBytes { rest in bytes[0] == 1 ? Self.compressor.decompress(rest, count: count) : Array(rest) }
+        // Packed by `init`, so the lengths fit; only a failed inflate (no memory) leaves nothing to show.
+        guard let text, text.count == count else {
+            return RESTAction(id: id, t: t, method: method, path: "", route: route, status: status, requestText: nil, responseText: nil)
+        }
         return RESTAction(
-            id: id, t: t, method: method, path: path, route: route, status: status,
-            requestText: requestLength == 0 || text.count != count ? nil : Array(text[pathCount..<requestEnd]),
-            responseText: responseLength == 0 || text.count != count ? nil : Array(text[requestEnd...]))
+            id: id, t: t, method: method, path: String(decoding: text[..<pathCount], as: UTF8.self), route: route, status: status,
+            requestText: requestLength == 0 ? nil : Array(text[pathCount..<requestEnd]),
+            responseText: responseLength == 0 ? nil : Array(text[requestEnd...]))
     }
 
     private static func appendLength(_ value: Int, to bytes: inout [UInt8]) {
